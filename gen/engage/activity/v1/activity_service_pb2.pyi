@@ -1,0 +1,121 @@
+import datetime
+
+from engage.activity.v1 import activity_pb2 as _activity_pb2
+from engage.common.v1 import options_pb2 as _options_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class RecordActivityRequest(_message.Message):
+    __slots__ = ("user_id", "event_type", "event_id", "value", "meta_json", "occurred_at", "amount", "currency", "category", "order_id")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    META_JSON_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    event_type: _activity_pb2.EventType
+    event_id: str
+    value: int
+    meta_json: _struct_pb2.Struct
+    occurred_at: _timestamp_pb2.Timestamp
+    amount: int
+    currency: str
+    category: str
+    order_id: str
+    def __init__(self, user_id: _Optional[str] = ..., event_type: _Optional[_Union[_activity_pb2.EventType, str]] = ..., event_id: _Optional[str] = ..., value: _Optional[int] = ..., meta_json: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., category: _Optional[str] = ..., order_id: _Optional[str] = ...) -> None: ...
+
+class RecordActivityResponse(_message.Message):
+    __slots__ = ("user_id", "updated_at", "duplicate", "event_id")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    updated_at: _timestamp_pb2.Timestamp
+    duplicate: bool
+    event_id: str
+    def __init__(self, user_id: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate: _Optional[bool] = ..., event_id: _Optional[str] = ...) -> None: ...
+
+class RecordActivitiesRequest(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[RecordActivityRequest]
+    def __init__(self, events: _Optional[_Iterable[_Union[RecordActivityRequest, _Mapping]]] = ...) -> None: ...
+
+class RecordActivitiesResponse(_message.Message):
+    __slots__ = ("results",)
+    class EventResult(_message.Message):
+        __slots__ = ("event_id", "user_id", "outcome", "updated_at")
+        class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+            __slots__ = ()
+            OUTCOME_UNSPECIFIED: _ClassVar[RecordActivitiesResponse.EventResult.Outcome]
+            RECORDED: _ClassVar[RecordActivitiesResponse.EventResult.Outcome]
+            DUPLICATE: _ClassVar[RecordActivitiesResponse.EventResult.Outcome]
+            CONFLICT: _ClassVar[RecordActivitiesResponse.EventResult.Outcome]
+        OUTCOME_UNSPECIFIED: RecordActivitiesResponse.EventResult.Outcome
+        RECORDED: RecordActivitiesResponse.EventResult.Outcome
+        DUPLICATE: RecordActivitiesResponse.EventResult.Outcome
+        CONFLICT: RecordActivitiesResponse.EventResult.Outcome
+        EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+        USER_ID_FIELD_NUMBER: _ClassVar[int]
+        OUTCOME_FIELD_NUMBER: _ClassVar[int]
+        UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+        event_id: str
+        user_id: str
+        outcome: RecordActivitiesResponse.EventResult.Outcome
+        updated_at: _timestamp_pb2.Timestamp
+        def __init__(self, event_id: _Optional[str] = ..., user_id: _Optional[str] = ..., outcome: _Optional[_Union[RecordActivitiesResponse.EventResult.Outcome, str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[RecordActivitiesResponse.EventResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[RecordActivitiesResponse.EventResult, _Mapping]]] = ...) -> None: ...
+
+class GetUserActivityRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class GetUserActivityResponse(_message.Message):
+    __slots__ = ("activity",)
+    ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    activity: _activity_pb2.UserActivity
+    def __init__(self, activity: _Optional[_Union[_activity_pb2.UserActivity, _Mapping]] = ...) -> None: ...
+
+class UpsertExternalDepositsRequest(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[_activity_pb2.DepositEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[_activity_pb2.DepositEntry, _Mapping]]] = ...) -> None: ...
+
+class UpsertExternalDepositsResponse(_message.Message):
+    __slots__ = ("results", "updated_at")
+    class DepositResult(_message.Message):
+        __slots__ = ("user_id", "previous_amount", "deposit_amount", "increased")
+        USER_ID_FIELD_NUMBER: _ClassVar[int]
+        PREVIOUS_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+        DEPOSIT_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+        INCREASED_FIELD_NUMBER: _ClassVar[int]
+        user_id: str
+        previous_amount: int
+        deposit_amount: int
+        increased: bool
+        def __init__(self, user_id: _Optional[str] = ..., previous_amount: _Optional[int] = ..., deposit_amount: _Optional[int] = ..., increased: _Optional[bool] = ...) -> None: ...
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[UpsertExternalDepositsResponse.DepositResult]
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, results: _Optional[_Iterable[_Union[UpsertExternalDepositsResponse.DepositResult, _Mapping]]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

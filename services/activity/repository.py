@@ -1,0 +1,209 @@
+"""SQL of the Activity service. Every write is set-based: one statement per batch, whatever its size."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from services.activity.domain import NewEvent
+
+TOPIC_RECORDED = "activity.recorded"
+
+# One statement records a whole batch (a single event is a batch of one): it claims each event_id
+# in event_keys (the idempotency record), and only for the ids it claimed appends the event, writes
+# the outbox row and adds to the user's counters. Duplicates fall out at the first step, so a replay
+# changes nothing, even when two copies race (the unique index makes the second wait, then skip).
+RECORD_EVENTS = sa.text(
+    """
+WITH input AS (
+  SELECT * FROM unnest(
+    CAST(:event_ids AS uuid[]), CAST(:user_ids AS text[]), CAST(:event_types AS text[]),
+    CAST(:vals AS bigint[]), CAST(:amounts AS bigint[]), CAST(:currencies AS text[]),
+    CAST(:categories AS text[]), CAST(:order_ids AS text[]), CAST(:metas AS text[]),
+    CAST(:occurred AS timestamptz[]), CAST(:fingerprints AS bytea[])
+  ) AS t(event_id, user_id, event_type, value, amount, currency, category, order_id, meta, occurred_at, fingerprint)
+),
+claimed AS (
+  INSERT INTO activity.event_keys (event_id, user_id, fingerprint, recorded_at)
+  SELECT event_id, user_id, fingerprint, :now FROM input
+  ON CONFLICT (event_id) DO NOTHING
+  RETURNING event_id
+),
+fresh AS (
+  SELECT input.* FROM input JOIN claimed USING (event_id)
+),
+logged AS (
+  INSERT INTO activity.events (event_id, occurred_at, user_id, event_type, value, amount, currency,
+                               category, order_id, meta, recorded_at, recorded_by)
+  SELECT event_id, occurred_at, user_id, event_type, value, amount, currency, category, order_id,
+         meta::jsonb, :now, :recorded_by
+  FROM fresh
+),
+published AS (
+  INSERT INTO activity.outbox (topic, payload)
+  SELECT :topic, jsonb_build_object(
+    'event_id', event_id, 'user_id', user_id, 'event_type', event_type, 'value', value,
+    'amount', amount, 'currency', currency, 'category', category, 'order_id', order_id,
+    'meta', meta::jsonb, 'occurred_at', occurred_at, 'recorded_at', CAST(:now AS timestamptz))
+  FROM fresh ORDER BY occurred_at
+),
+counted AS (
+  INSERT INTO activity.user_activity AS ua (
+    user_id, roulette_plays, dice_plays, lottery_plays, total_play_duration, purchase_count,
+    purchase_total, review_count, charge_total, last_bonus_used_at, last_login_at, last_active_at,
+    last_charge_at, first_seen_at, updated_at)
+  SELECT user_id,
+    count(*) FILTER (WHERE event_type = 'ROULETTE_PLAY'),
+    count(*) FILTER (WHERE event_type = 'DICE_PLAY'),
+    count(*) FILTER (WHERE event_type = 'LOTTERY_PLAY'),
+    coalesce(sum(value) FILTER (WHERE event_type = 'PLAY_DURATION'), 0),
+    count(*) FILTER (WHERE event_type = 'PURCHASE'),
+    coalesce(sum(amount) FILTER (WHERE event_type = 'PURCHASE'), 0)
+      - coalesce(sum(amount) FILTER (WHERE event_type = 'PURCHASE_REFUND'), 0),
+    count(*) FILTER (WHERE event_type = 'REVIEW'),
+    coalesce(sum(amount) FILTER (WHERE event_type = 'CHARGE'), 0),
+    max(occurred_at) FILTER (WHERE event_type = 'BONUS_USED'),
+    max(occurred_at) FILTER (WHERE event_type = 'LOGIN'),
+    max(occurred_at),
+    max(occurred_at) FILTER (WHERE event_type = 'CHARGE'),
+    min(occurred_at),
+    :now
+  FROM fresh
+  GROUP BY user_id
+  ORDER BY user_id  -- a fixed lock order, so concurrent batches cannot deadlock on counters
+  ON CONFLICT (user_id) DO UPDATE SET
+    roulette_plays = ua.roulette_plays + excluded.roulette_plays,
+    dice_plays = ua.dice_plays + excluded.dice_plays,
+    lottery_plays = ua.lottery_plays + excluded.lottery_plays,
+    total_play_duration = ua.total_play_duration + excluded.total_play_duration,
+    purchase_count = ua.purchase_count + excluded.purchase_count,
+    purchase_total = ua.purchase_total + excluded.purchase_total,
+    review_count = ua.review_count + excluded.review_count,
+    charge_total = ua.charge_total + excluded.charge_total,
+    -- greatest/least ignore NULLs: events may arrive out of order
+    last_bonus_used_at = greatest(ua.last_bonus_used_at, excluded.last_bonus_used_at),
+    last_login_at = greatest(ua.last_login_at, excluded.last_login_at),
+    last_active_at = greatest(ua.last_active_at, excluded.last_active_at),
+    last_charge_at = greatest(ua.last_charge_at, excluded.last_charge_at),
+    first_seen_at = least(ua.first_seen_at, excluded.first_seen_at),
+    updated_at = excluded.updated_at
+)
+SELECT event_id FROM claimed
+"""
+)
+
+EXISTING_KEYS = sa.text(
+    "SELECT event_id, user_id, fingerprint, recorded_at FROM activity.event_keys "
+    "WHERE event_id = ANY(CAST(:event_ids AS uuid[]))"
+)
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    user_id: str
+    fingerprint: bytes
+    recorded_at: datetime
+
+
+def record_events(
+    conn: Connection, events: list[NewEvent], fingerprints: list[bytes], *, now: datetime, recorded_by: str
+) -> set[uuid.UUID]:
+    """Records the events whose ids are new; returns those ids. `events` must have distinct ids."""
+    rows = conn.execute(
+        RECORD_EVENTS,
+        {
+            "event_ids": [e.event_id for e in events],
+            "user_ids": [e.user_id for e in events],
+            "event_types": [e.event_type for e in events],
+            "vals": [e.value for e in events],
+            "amounts": [e.amount for e in events],
+            "currencies": [e.currency for e in events],
+            "categories": [e.category for e in events],
+            "order_ids": [e.order_id for e in events],
+            "metas": [e.meta_json() for e in events],
+            "occurred": [e.occurred_at for e in events],
+            "fingerprints": fingerprints,
+            "now": now,
+            "recorded_by": recorded_by,
+            "topic": TOPIC_RECORDED,
+        },
+    )
+    return {r[0] for r in rows}
+
+
+def existing_keys(conn: Connection, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, KeyRecord]:
+    rows = conn.execute(EXISTING_KEYS, {"event_ids": event_ids})
+    return {r.event_id: KeyRecord(r.user_id, bytes(r.fingerprint), r.recorded_at) for r in rows}
+
+
+USER_ACTIVITY = sa.text(
+    """
+SELECT ua.*, coalesce(d.deposit_amount, 0) AS deposit_amount
+FROM (SELECT CAST(:user_id AS text) AS user_id) u
+LEFT JOIN activity.user_activity ua ON ua.user_id = u.user_id
+LEFT JOIN activity.external_deposits d ON d.user_id = u.user_id
+"""
+)
+
+
+def user_activity(conn: Connection, user_id: str) -> sa.Row:
+    return conn.execute(USER_ACTIVITY, {"user_id": user_id}).one()
+
+
+def lock_deposits(conn: Connection, user_ids: list[str]) -> dict[str, int]:
+    """Creates missing deposit rows at 0, then locks all of them (in user order) and returns the amounts."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO activity.external_deposits (user_id, deposit_amount, updated_at, updated_by) "
+            "SELECT u, 0, now(), 'system' FROM unnest(CAST(:ids AS text[])) AS u ORDER BY u "
+            "ON CONFLICT (user_id) DO NOTHING"
+        ),
+        {"ids": user_ids},
+    )
+    rows = conn.execute(
+        sa.text(
+            "SELECT user_id, deposit_amount FROM activity.external_deposits "
+            "WHERE user_id = ANY(CAST(:ids AS text[])) ORDER BY user_id FOR UPDATE"
+        ),
+        {"ids": user_ids},
+    )
+    return {r.user_id: r.deposit_amount for r in rows}
+
+
+SET_DEPOSITS = sa.text(
+    """
+WITH input AS (
+  SELECT * FROM unnest(CAST(:user_ids AS text[]), CAST(:amounts AS bigint[]), CAST(:previous AS bigint[]))
+    AS t(user_id, amount, previous)
+  WHERE amount <> previous
+),
+updated AS (
+  UPDATE activity.external_deposits d SET deposit_amount = i.amount, updated_at = :now, updated_by = :by
+  FROM input i WHERE d.user_id = i.user_id
+),
+audited AS (
+  INSERT INTO activity.deposit_audit (user_id, previous_amount, deposit_amount, changed_at, changed_by)
+  SELECT user_id, previous, amount, :now, :by FROM input
+)
+INSERT INTO activity.user_activity AS ua (user_id, last_charge_at, updated_at)
+SELECT user_id, :now, :now FROM input WHERE amount > previous ORDER BY user_id
+ON CONFLICT (user_id) DO UPDATE SET
+  last_charge_at = greatest(ua.last_charge_at, excluded.last_charge_at), updated_at = excluded.updated_at
+"""
+)
+
+
+def set_deposits(
+    conn: Connection, user_ids: list[str], amounts: list[int], previous: list[int], *, now: datetime, by: str
+) -> None:
+    conn.execute(SET_DEPOSITS, {"user_ids": user_ids, "amounts": amounts, "previous": previous, "now": now, "by": by})
+
+
+def ensure_event_partitions(conn: Connection, first_month: datetime, months: int) -> int:
+    return conn.execute(
+        sa.text("SELECT activity.ensure_event_partitions(CAST(:m AS date), :n)"), {"m": first_month, "n": months}
+    ).scalar_one()

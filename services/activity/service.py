@@ -1,0 +1,145 @@
+"""Service layer of Activity: each function is one transaction, called by the servicer or an actor."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import Enum
+
+from services.activity import domain, repository
+from services.activity.domain import NewEvent
+from services.common import db
+from services.common.auth import Principal
+from services.common.config import settings
+from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument
+
+
+class Outcome(str, Enum):
+    RECORDED = "RECORDED"
+    DUPLICATE = "DUPLICATE"
+    CONFLICT = "CONFLICT"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    event_id: uuid.UUID
+    user_id: str
+    outcome: Outcome
+    recorded_at: datetime
+
+
+def _normalize(e: NewEvent, currency: str) -> NewEvent:
+    if e.event_type in domain.VALUE_BEARING and e.currency is None:
+        return replace(e, currency=currency)
+    return e
+
+
+def record_events(
+    events: list[NewEvent], caller: Principal, *, now: datetime | None = None, path: str = "events"
+) -> list[Recorded]:
+    """Records a batch exactly once per event_id; returns one result per event, in order.
+
+    A malformed event refuses the whole batch (nothing is written). An event_id seen before with the
+    same payload is a DUPLICATE; with a different payload, a CONFLICT. Within one batch, the first
+    occurrence of an id wins.
+    """
+    now = now or datetime.now(UTC)
+    currency = settings().currency
+    events = [_normalize(e, currency) for e in events]
+    problems: list[FieldViolation] = []
+    for i, e in enumerate(events):
+        prefix = f"{path}[{i}]." if path else ""
+        problems += domain.check(e, trusted=caller.trusted, now=now, currency=currency, path=prefix)
+    if problems:
+        raise InvalidArgument.fields(problems)
+    prints = [domain.fingerprint(e) for e in events]
+
+    first: dict[uuid.UUID, int] = {}
+    for i, e in enumerate(events):
+        first.setdefault(e.event_id, i)
+    # Sorted by id: concurrent batches claim keys in the same order and cannot deadlock.
+    unique = sorted(first.values(), key=lambda i: events[i].event_id)
+
+    def work(conn) -> tuple[set[uuid.UUID], dict[uuid.UUID, repository.KeyRecord]]:
+        claimed = repository.record_events(
+            conn, [events[i] for i in unique], [prints[i] for i in unique], now=now, recorded_by=caller.subject
+        )
+        seen = [events[i].event_id for i in unique if events[i].event_id not in claimed]
+        return claimed, (repository.existing_keys(conn, seen) if seen else {})
+
+    claimed, existing = db.retrying(work)
+    results = []
+    for i, e in enumerate(events):
+        if e.event_id in claimed and first[e.event_id] == i:
+            results.append(Recorded(e.event_id, e.user_id, Outcome.RECORDED, now))
+            continue
+        if e.event_id in claimed:  # a repeat inside this batch of an id recorded now
+            original = repository.KeyRecord(events[first[e.event_id]].user_id, prints[first[e.event_id]], now)
+        else:
+            original = existing[e.event_id]
+        outcome = Outcome.DUPLICATE if original.fingerprint == prints[i] else Outcome.CONFLICT
+        results.append(Recorded(e.event_id, original.user_id, outcome, original.recorded_at))
+    return results
+
+
+def record_event(event: NewEvent, caller: Principal, *, now: datetime | None = None) -> Recorded:
+    """Records one event; a reuse of its event_id with another payload is ALREADY_EXISTS."""
+    (result,) = record_events([event], caller, now=now, path="")
+    if result.outcome is Outcome.CONFLICT:
+        raise AlreadyExists(
+            "EVENT_ID_REUSED",
+            "this event_id was already recorded with a different payload",
+            metadata={"event_id": str(event.event_id)},
+        )
+    return result
+
+
+def get_user_activity(user_id: str):
+    with db.transaction() as conn:
+        return repository.user_activity(conn, user_id)
+
+
+@dataclass(frozen=True)
+class DepositChange:
+    user_id: str
+    previous_amount: int
+    deposit_amount: int
+
+    @property
+    def increased(self) -> bool:
+        return self.deposit_amount > self.previous_amount
+
+
+def upsert_external_deposits(
+    entries: list[tuple[str, int]], caller: Principal, *, now: datetime | None = None
+) -> list[DepositChange]:
+    """Sets cumulative deposit amounts; `last_charge_at` moves to `now` only where an amount increased."""
+    now = now or datetime.now(UTC)
+    seen: dict[str, int] = {}
+    dupes = []
+    for i, (user_id, _) in enumerate(entries):
+        if user_id in seen:
+            dupes.append(FieldViolation(f"entries[{i}].user_id", f"repeats entries[{seen[user_id]}]"))
+        seen.setdefault(user_id, i)
+    if dupes:
+        raise InvalidArgument.fields(dupes, reason="DUPLICATE_USER")
+    user_ids = [u for u, _ in entries]
+    amounts = [a for _, a in entries]
+
+    def work(conn) -> dict[str, int]:
+        previous = repository.lock_deposits(conn, user_ids)
+        repository.set_deposits(
+            conn, user_ids, amounts, [previous[u] for u in user_ids], now=now, by=caller.subject
+        )
+        return previous
+
+    previous = db.retrying(work)
+    return [DepositChange(u, previous[u], a) for u, a in entries]
+
+
+def ensure_event_partitions(now: datetime | None = None, months_ahead: int = 3) -> int:
+    """Creates the monthly event partitions from this month to `months_ahead` months on."""
+    now = now or datetime.now(UTC)
+    with db.transaction() as conn:
+        return repository.ensure_event_partitions(conn, now.replace(day=1), months_ahead + 1)

@@ -1,0 +1,126 @@
+"""gRPC entrypoint of the Activity service: protobuf in, service call, protobuf out. Nothing else."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import grpc
+from google.protobuf import json_format, timestamp_pb2
+
+from engage.activity.v1 import activity_pb2, activity_service_pb2, activity_service_pb2_grpc
+from services.activity import service
+from services.activity.domain import NewEvent
+from services.common.auth import current_principal
+from services.common.config import settings
+from services.common.errors import FieldViolation, InvalidArgument
+
+_pb = activity_service_pb2
+_OUTCOMES = {
+    service.Outcome.RECORDED: _pb.RecordActivitiesResponse.EventResult.RECORDED,
+    service.Outcome.DUPLICATE: _pb.RecordActivitiesResponse.EventResult.DUPLICATE,
+    service.Outcome.CONFLICT: _pb.RecordActivitiesResponse.EventResult.CONFLICT,
+}
+
+
+def _ts(dt: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if dt is None:
+        return None
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(dt)
+    return ts
+
+
+def to_event(req: _pb.RecordActivityRequest, now: datetime) -> NewEvent:
+    given = req.HasField("occurred_at")
+    return NewEvent(
+        event_id=uuid.UUID(req.event_id) if req.event_id else uuid.uuid4(),
+        user_id=req.user_id,
+        event_type=activity_pb2.EventType.Name(req.event_type),
+        value=req.value if req.HasField("value") else None,
+        amount=req.amount if req.HasField("amount") else None,
+        currency=req.currency or None,
+        category=req.category or None,
+        order_id=req.order_id or None,
+        meta=json_format.MessageToDict(req.meta_json) if req.HasField("meta_json") else None,
+        occurred_at=req.occurred_at.ToDatetime(tzinfo=UTC) if given else now,
+        occurred_at_given=given,
+    )
+
+
+class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
+    def RecordActivity(self, request, context):
+        now = datetime.now(UTC)
+        result = service.record_event(to_event(request, now), current_principal(), now=now)
+        return _pb.RecordActivityResponse(
+            user_id=result.user_id,
+            updated_at=_ts(result.recorded_at),
+            duplicate=result.outcome is service.Outcome.DUPLICATE,
+            event_id=str(result.event_id),
+        )
+
+    def RecordActivities(self, request, context):
+        now = datetime.now(UTC)
+        events = [to_event(e, now) for e in request.events]
+        missing = [i for i, e in enumerate(events) if not e.user_id]
+        if missing:
+            raise InvalidArgument.fields([FieldViolation(f"events[{i}].user_id", "is required") for i in missing])
+        results = service.record_events(events, current_principal(), now=now)
+        return _pb.RecordActivitiesResponse(
+            results=[
+                _pb.RecordActivitiesResponse.EventResult(
+                    event_id=str(r.event_id),
+                    user_id=r.user_id,
+                    outcome=_OUTCOMES[r.outcome],
+                    updated_at=_ts(r.recorded_at),
+                )
+                for r in results
+            ]
+        )
+
+    def GetUserActivity(self, request, context):
+        row = service.get_user_activity(request.user_id)
+        return _pb.GetUserActivityResponse(
+            activity=activity_pb2.UserActivity(
+                user_id=request.user_id,
+                roulette_plays=row.roulette_plays or 0,
+                dice_plays=row.dice_plays or 0,
+                lottery_plays=row.lottery_plays or 0,
+                total_play_duration=row.total_play_duration or 0,
+                purchase_count=row.purchase_count or 0,
+                purchase_total=row.purchase_total or 0,
+                currency=settings().currency,
+                review_count=row.review_count or 0,
+                deposit_amount=row.deposit_amount,
+                last_bonus_used_at=_ts(row.last_bonus_used_at),
+                last_login_at=_ts(row.last_login_at),
+                last_active_at=_ts(row.last_active_at),
+                last_charge_at=_ts(row.last_charge_at),
+                first_seen_at=_ts(row.first_seen_at),
+                updated_at=_ts(row.updated_at),
+            )
+        )
+
+    def UpsertExternalDeposits(self, request, context):
+        now = datetime.now(UTC)
+        changes = service.upsert_external_deposits(
+            [(e.user_id, e.deposit_amount) for e in request.entries], current_principal(), now=now
+        )
+        return _pb.UpsertExternalDepositsResponse(
+            results=[
+                _pb.UpsertExternalDepositsResponse.DepositResult(
+                    user_id=c.user_id,
+                    previous_amount=c.previous_amount,
+                    deposit_amount=c.deposit_amount,
+                    increased=c.increased,
+                )
+                for c in changes
+            ],
+            updated_at=_ts(now),
+        )
+
+
+def register(server: grpc.Server) -> list:
+    """Adds the service to `server`; returns its service descriptors (for policies, health, reflection)."""
+    activity_service_pb2_grpc.add_ActivityServiceServicer_to_server(ActivityServicer(), server)
+    return [activity_service_pb2.DESCRIPTOR.services_by_name["ActivityService"]]

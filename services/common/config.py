@@ -1,0 +1,100 @@
+"""Settings from the environment: one frozen object, read once per process.
+
+Every variable is documented in README.md ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in os.environ.get(name, default).split(",") if v.strip())
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accepts postgres://, postgresql:// or postgresql+psycopg:// and returns the psycopg 3 form."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise SystemExit(f"DATABASE_URL must be a PostgreSQL URL, got {url.split('://')[0]}://...")
+
+
+def libpq_url(url: str) -> str:
+    """The same URL in the plain libpq form psycopg and pgbench take."""
+    return "postgresql://" + sqlalchemy_url(url)[len("postgresql+psycopg://") :]
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str | None
+    broker_url: str | None
+    grpc_host: str
+    grpc_port: int
+    grpc_workers: int
+    edge_port: int
+    edge_admin_port: int
+    metrics_port: int
+    db_pool_size: int
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_jwks: str | None
+    cors_origins: tuple[str, ...]
+    currency: str
+    timezone: str
+    log_level: str
+    outbox_relay_seconds: int
+    max_request_bytes: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def grpc_target(self) -> str:
+        return f"{self.grpc_host}:{self.grpc_port}"
+
+    @property
+    def dev_key_path(self) -> Path:
+        return self.home / "dev-jwt-key.pem"
+
+
+def load() -> Settings:
+    home = Path(os.environ.get("ENGAGE_HOME") or Path.cwd() / ".engage").resolve()
+    return Settings(
+        home=home,
+        database_url=os.environ.get("DATABASE_URL") or None,
+        broker_url=os.environ.get("BROKER_URL") or None,
+        grpc_host=os.environ.get("GRPC_HOST", "127.0.0.1"),
+        grpc_port=_int("GRPC_PORT", 50051),
+        grpc_workers=_int("GRPC_WORKERS", 32),
+        edge_port=_int("EDGE_PORT", 8080),
+        edge_admin_port=_int("EDGE_ADMIN_PORT", 9901),
+        metrics_port=_int("METRICS_PORT", 9464),
+        db_pool_size=_int("DB_POOL_SIZE", 16),
+        jwt_issuer=os.environ.get("JWT_ISSUER", "engage-dev"),
+        jwt_audience=os.environ.get("JWT_AUDIENCE", "engage"),
+        jwt_jwks=os.environ.get("JWT_JWKS") or None,
+        cors_origins=_list("CORS_ORIGINS", "http://localhost:5173,http://127.0.0.1:5173,http://localhost:3000"),
+        currency=os.environ.get("ENGAGE_CURRENCY", "KRW").upper(),
+        timezone=os.environ.get("ENGAGE_TIMEZONE", "Asia/Seoul"),
+        log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        outbox_relay_seconds=_int("OUTBOX_RELAY_SECONDS", 1),
+        max_request_bytes=_int("MAX_REQUEST_BYTES", 1_048_576),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load()

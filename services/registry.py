@@ -1,0 +1,5 @@
+"""The services this build serves, by name. A later service adds one line here."""
+
+SERVICES: dict[str, str] = {
+    "activity": "services.activity.servicer",
+}
