@@ -53,6 +53,8 @@ def check(event: NewEvent, *, trusted: bool, now: datetime, currency: str, path:
     def bad(name: str, text: str) -> None:
         found.append(FieldViolation(f"{path}{name}", text))
 
+    if not event.user_id:
+        bad("user_id", "is required")
     if event.event_type == "PLAY_DURATION" and event.value is None:
         bad("value", "is required for PLAY_DURATION (seconds)")
     if event.event_type in VALUE_BEARING:

@@ -13,7 +13,6 @@ from services.activity import service
 from services.activity.domain import NewEvent
 from services.common.auth import current_principal
 from services.common.config import settings
-from services.common.errors import FieldViolation, InvalidArgument
 
 _pb = activity_service_pb2
 _OUTCOMES = {
@@ -62,9 +61,6 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
     def RecordActivities(self, request, context):
         now = datetime.now(UTC)
         events = [to_event(e, now) for e in request.events]
-        missing = [i for i, e in enumerate(events) if not e.user_id]
-        if missing:
-            raise InvalidArgument.fields([FieldViolation(f"events[{i}].user_id", "is required") for i in missing])
         results = service.record_events(events, current_principal(), now=now)
         return _pb.RecordActivitiesResponse(
             results=[

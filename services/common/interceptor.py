@@ -29,6 +29,10 @@ from services.common import auth, logs, metrics, validation
 from services.common.errors import DomainError, FieldViolation, InvalidArgument, PermissionDenied
 
 log = logging.getLogger("engage.rpc")
+# Envoy's transcoder sets this to the REST path it served (overwriting any client-sent value): every
+# path under /admin/ requires the admin role, whatever RPC it maps to. Direct gRPC callers do not
+# send it and get the RPC's own policy.
+ORIGINAL_PATH = "x-envoy-original-path"
 _ROLE_NAMES = {
     options_pb2.AccessPolicy.USER: auth.Role.USER,
     options_pb2.AccessPolicy.ADMIN: auth.Role.ADMIN,
@@ -53,7 +57,9 @@ class MethodPolicy:
             subject_field=policy.subject_field,
         )
 
-    def authorize(self, principal: auth.Principal, request) -> None:
+    def authorize(self, principal: auth.Principal, request, *, admin_surface: bool = False) -> None:
+        if admin_surface and principal.role is not auth.Role.ADMIN:
+            raise PermissionDenied("ADMIN_REQUIRED", "the admin API requires the admin role")
         if principal.role not in self.roles:
             raise PermissionDenied(
                 "ROLE_NOT_ALLOWED",
@@ -138,13 +144,14 @@ class EngageInterceptor(grpc.ServerInterceptor):
             md = dict(context.invocation_metadata())
             rid = md.get("x-request-id") or uuid.uuid4().hex
             rid_token = logs.request_id.set(rid)
+            context.set_trailing_metadata((("x-request-id", rid),))
             principal_token = None
             code = grpc.StatusCode.OK
             status: grpc.Status | None = None
             principal = None
             try:
                 principal = authenticator.authenticate(md.get("authorization"))
-                policy.authorize(principal, request)
+                policy.authorize(principal, request, admin_surface=md.get(ORIGINAL_PATH, "").startswith("/admin/"))
                 validation.validate(request)
                 principal_token = auth.bind_principal(principal)
                 return behavior(request, context)
@@ -179,7 +186,6 @@ class EngageInterceptor(grpc.ServerInterceptor):
                 if principal_token is not None:
                     auth.reset_principal(principal_token)
                 logs.request_id.reset(rid_token)
-            context.set_trailing_metadata((("x-request-id", rid),))
             context.abort_with_status(status)
 
         return handle

@@ -1,0 +1,5 @@
+"""Entry module of the Dramatiq worker: the broker first, then every actor module."""
+
+from services.common import broker  # noqa: F401  (must come first)
+from services.common import jobs  # noqa: F401
+from services.activity import actors as activity_actors  # noqa: F401

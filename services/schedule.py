@@ -1,0 +1,18 @@
+"""The one cron table of Engage. The scheduler process fires these; workers run them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.activity import actors as activity_actors
+from services.common import jobs
+from services.common.config import settings
+from services.common.scheduler import Job
+
+
+def jobs_table() -> list[Job]:
+    return [
+        Job("platform.relay_outboxes", jobs.relay_outboxes, every=timedelta(seconds=settings().outbox_relay_seconds)),
+        Job("platform.prune_schedule_ticks", jobs.prune_schedule_ticks, cron="17 * * * *"),
+        Job("activity.ensure_event_partitions", activity_actors.ensure_event_partitions, cron="0 3 * * *"),
+    ]

@@ -1,0 +1,50 @@
+"""The one Alembic history: upgrade head on an empty database, downgrade base, and up again."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from services.common import migrate
+from services.common.config import libpq_url
+
+
+def _tables(url: str) -> set[str]:
+    with psycopg.connect(libpq_url(url)) as conn:
+        rows = conn.execute(
+            "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN ('activity', 'platform', 'dramatiq')"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_upgrade_downgrade_upgrade_on_an_empty_database(settings):
+    name = f"engage_mig_{uuid.uuid4().hex[:8]}"
+    admin = libpq_url(settings.database_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        tables = _tables(url)
+        assert {"activity.user_activity", "activity.event_keys", "activity.outbox", "platform.schedule_ticks", "dramatiq.queue"} <= tables
+        assert any(t.startswith("activity.events_2") for t in tables)  # monthly partitions exist
+        migrate.downgrade(url, "base")
+        assert _tables(url) == set()
+        migrate.upgrade(url)
+        assert _tables(url) == tables
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_event_partitions_are_created_ahead_idempotently(sql):
+    from datetime import UTC, datetime
+
+    from services.activity import service
+
+    service.ensure_event_partitions(datetime(2031, 5, 17, tzinfo=UTC), months_ahead=2)
+    assert service.ensure_event_partitions(datetime(2031, 5, 17, tzinfo=UTC), months_ahead=2) == 0
+    names = {r[0] for r in sql("SELECT tablename FROM pg_tables WHERE schemaname = 'activity' AND tablename LIKE 'events_2031%%'")}
+    assert names == {"events_2031_05", "events_2031_06", "events_2031_07"}

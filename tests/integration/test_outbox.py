@@ -1,0 +1,83 @@
+"""The transactional outbox: written with the event, never for a rolled-back one, relayed to a real broker once."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import dramatiq
+import pytest
+from dramatiq import Worker
+
+from engage.activity.v1 import activity_pb2 as a
+from engage.activity.v1 import activity_service_pb2 as pb
+from services.activity import repository, service
+from services.activity.domain import NewEvent
+from services.common import broker as engage_broker
+from services.common import events, outbox
+from services.common.auth import Principal, Role
+
+T = 5
+RECEIVED: list[str] = []
+_lock = threading.Lock()
+QUEUE = f"test_activity_recorded_{uuid.uuid4().hex[:6]}"
+
+
+@events.subscriber("activity.recorded", actor_name=f"test.on_recorded_{QUEUE}", queue_name=QUEUE, max_retries=0)
+def on_recorded(payload: dict) -> None:
+    with _lock:
+        RECEIVED.append(payload["event_id"])
+
+
+def _event(user_id: str) -> NewEvent:
+    from datetime import UTC, datetime
+
+    return NewEvent(uuid.uuid4(), user_id, "VISIT", None, None, None, None, None, {"k": 1}, datetime.now(UTC), False)
+
+
+def test_a_rolled_back_transaction_publishes_nothing(monkeypatch, sql, user_id):
+    def fail(*args, **kwargs):
+        raise RuntimeError("crash after the insert, before commit")
+
+    ev = _event(user_id)
+    # A replay forces the second statement, which fails: the whole transaction must roll back.
+    service.record_event(ev, Principal("svc", Role.SERVICE))
+    replay = NewEvent(**{**ev.__dict__, "event_id": ev.event_id})
+    other = _event(user_id)
+    monkeypatch.setattr(repository, "existing_keys", fail)
+    with pytest.raises(RuntimeError):
+        service.record_events([replay, other], Principal("svc", Role.SERVICE))
+    assert sql("SELECT count(*) FROM activity.event_keys WHERE event_id = %(e)s", e=other.event_id) == [(0,)]
+    assert sql("SELECT count(*) FROM activity.outbox WHERE payload->>'event_id' = %(e)s", e=str(other.event_id)) == [(0,)]
+    assert sql("SELECT count(*) FROM activity.events WHERE event_id = %(e)s", e=other.event_id) == [(0,)]
+
+
+def test_the_outbox_delivers_each_recorded_event_once_to_a_real_broker(activity, as_user, sql):
+    broker = dramatiq.get_broker()
+    assert broker is engage_broker.BROKER
+    broker.declare_queue(QUEUE)
+    broker.flush(QUEUE)
+    svc = as_user("svc", "service")
+    users = [f"ob-{uuid.uuid4().hex[:8]}" for _ in range(5)]
+    reqs = [pb.RecordActivityRequest(user_id=users[i % 5], event_type=a.VISIT, event_id=str(uuid.uuid4())) for i in range(60)]
+    activity.RecordActivities(pb.RecordActivitiesRequest(events=reqs), metadata=svc, timeout=T)
+    activity.RecordActivities(pb.RecordActivitiesRequest(events=reqs[:20]), metadata=svc, timeout=T)  # replays
+    mine = {r.event_id for r in reqs}
+    # Committed events wait in the outbox until a relay runs: a crash before publishing loses nothing.
+    (waiting,) = sql("SELECT count(*) FROM activity.outbox WHERE payload->>'event_id' = ANY(%(ids)s)", ids=list(mine))[0]
+    assert waiting == 60
+
+    outbox.relay_all()
+    worker = Worker(broker, worker_threads=2, queues={QUEUE})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not mine <= set(RECEIVED):
+            time.sleep(0.1)
+        time.sleep(0.5)  # let any duplicate arrive before judging
+    finally:
+        worker.stop()
+    got = [e for e in RECEIVED if e in mine]
+    assert sorted(got) == sorted(mine)  # every event, each exactly once
+    assert sql("SELECT count(*) FROM activity.outbox WHERE payload->>'event_id' = ANY(%(ids)s)", ids=list(mine)) == [(0,)]
