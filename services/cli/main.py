@@ -62,7 +62,7 @@ def _cmd_edge(args) -> int:
 
     s = settings()
     config = envoy.write_config(s, s.home / "envoy.json")
-    argv = [envoy.envoy_binary(), "-c", str(config), "--concurrency", str(args.concurrency), "--log-level", args.log_level]
+    argv = [envoy.envoy_binary(), "-c", str(config), "--concurrency", str(args.concurrency), "--log-level", args.log_level, "--use-dynamic-base-id"]
     os.execv(argv[0], argv)
 
 

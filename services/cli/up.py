@@ -112,7 +112,7 @@ Engage is up.
   OpenAPI       http://127.0.0.1:{s.edge_port}/openapi.json
   gRPC          {s.grpc_target}   (reflection on; grpc.health.v1)
   metrics       http://127.0.0.1:{s.metrics_port}/metrics
-  database      {'embedded, data in ' + str(s.home / 'pgdata') if pg else 'DATABASE_URL'}
+  database      {url}{'  (embedded; data in ' + str(s.home / 'pgdata') + ')' if pg else ''}
   dev admin token (24 h):
 {token}
   a user token:  engage token --user alice

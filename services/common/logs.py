@@ -36,5 +36,5 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("pika", "urllib3"):
+    for noisy in ("pika", "urllib3", "pgserver"):
         logging.getLogger(noisy).setLevel("WARNING")

@@ -20,6 +20,7 @@ OPENAPI = GEN / "openapi" / "engage.openapi.json"
 _TRANSCODER = "type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder"
 _CORS = "type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors"
 _CORS_POLICY = "type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy"
+_BUFFER = "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer"
 _ROUTER = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
 _HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
 _HTTP_OPTIONS = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -113,6 +114,11 @@ def render(settings: Settings, descriptor: Path = DESCRIPTOR, openapi: Path = OP
         },
         "http_filters": [
             {"name": "envoy.filters.http.cors", "typed_config": {"@type": _CORS}},
+            # Refuses bodies over MAX_REQUEST_BYTES with 413 before anything is transcoded.
+            {
+                "name": "envoy.filters.http.buffer",
+                "typed_config": {"@type": _BUFFER, "max_request_bytes": settings.max_request_bytes},
+            },
             {"name": "envoy.filters.http.grpc_json_transcoder", "typed_config": transcoder},
             {"name": "envoy.filters.http.router", "typed_config": {"@type": _ROUTER}},
         ],
