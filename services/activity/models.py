@@ -56,7 +56,11 @@ class EventKey(Base):
 
 
 class Event(Base):
-    """The append-only event log, partitioned by month of `occurred_at` (see the migration)."""
+    """The append-only event log, partitioned by month of `occurred_at` (see the migration).
+
+    The table has no primary key constraint (event_keys makes event_id unique); the mapper's key is
+    declared for the ORM only.
+    """
 
     __tablename__ = "events"
     __table_args__ = (
@@ -65,8 +69,8 @@ class Event(Base):
         {"schema": SCHEMA, "postgresql_partition_by": "RANGE (occurred_at)"},
     )
 
-    event_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    occurred_at: Mapped[datetime] = mapped_column()
     user_id: Mapped[str] = mapped_column(sa.Text)
     event_type: Mapped[str] = mapped_column(sa.Text)
     value: Mapped[int | None] = mapped_column(sa.BigInteger)
@@ -78,6 +82,8 @@ class Event(Base):
     recorded_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(sa.Text)
 
+    __mapper_args__ = {"primary_key": [event_id, occurred_at]}
+
 
 class Outbox(Base):
     """Events waiting to be published after their transaction committed (drained by the relay actor)."""
@@ -86,9 +92,9 @@ class Outbox(Base):
     __table_args__ = {"schema": SCHEMA}
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
-    topic: Mapped[str] = mapped_column(sa.Text)
-    payload: Mapped[dict] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    user_id: Mapped[str] = mapped_column(sa.Text)
+    occurred_at: Mapped[datetime] = mapped_column()
 
 
 class ExternalDeposit(Base):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from services.activity.domain import NewEvent
+from services.common import outbox
 
 TOPIC_RECORDED = "activity.recorded"
 
@@ -44,12 +45,8 @@ logged AS (
   FROM fresh
 ),
 published AS (
-  INSERT INTO activity.outbox (topic, payload)
-  SELECT :topic, jsonb_build_object(
-    'event_id', event_id, 'user_id', user_id, 'event_type', event_type, 'value', value,
-    'amount', amount, 'currency', currency, 'category', category, 'order_id', order_id,
-    'meta', meta::jsonb, 'occurred_at', occurred_at, 'recorded_at', CAST(:now AS timestamptz))
-  FROM fresh ORDER BY occurred_at
+  INSERT INTO activity.outbox (event_id, user_id, occurred_at)
+  SELECT event_id, user_id, occurred_at FROM fresh
 ),
 counted AS (
   INSERT INTO activity.user_activity AS ua (
@@ -129,7 +126,6 @@ def record_events(
             "fingerprints": fingerprints,
             "now": now,
             "recorded_by": recorded_by,
-            "topic": TOPIC_RECORDED,
         },
     )
     return {r[0] for r in rows}
@@ -201,6 +197,29 @@ def set_deposits(
     conn: Connection, user_ids: list[str], amounts: list[int], previous: list[int], *, now: datetime, by: str
 ) -> None:
     conn.execute(SET_DEPOSITS, {"user_ids": user_ids, "amounts": amounts, "previous": previous, "now": now, "by": by})
+
+
+# The relay's claim: takes a batch of outbox rows (SKIP LOCKED, so relays can run side by side) and
+# reads each event's payload from the log through the (user_id, occurred_at) index.
+CLAIM_OUTBOX = sa.text(
+    """
+WITH claimed AS (
+  DELETE FROM activity.outbox WHERE id IN (
+    SELECT id FROM activity.outbox ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED)
+  RETURNING id, event_id, user_id, occurred_at
+)
+SELECT c.id, c.event_id::text AS key, jsonb_build_object(
+    'event_id', e.event_id, 'user_id', e.user_id, 'event_type', e.event_type, 'value', e.value,
+    'amount', e.amount, 'currency', e.currency, 'category', e.category, 'order_id', e.order_id,
+    'meta', e.meta, 'occurred_at', e.occurred_at, 'recorded_at', e.recorded_at) AS payload
+FROM claimed c
+LEFT JOIN activity.events e
+  ON e.user_id = c.user_id AND e.occurred_at = c.occurred_at AND e.event_id = c.event_id
+ORDER BY c.id
+"""
+)
+
+outbox.register(outbox.Outbox(name="activity.outbox", topic=TOPIC_RECORDED, claim=CLAIM_OUTBOX))
 
 
 def ensure_event_partitions(conn: Connection, first_month: datetime, months: int) -> int:

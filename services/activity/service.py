@@ -68,7 +68,9 @@ def record_events(
         seen = [events[i].event_id for i in unique if events[i].event_id not in claimed]
         return claimed, (repository.existing_keys(conn, seen) if seen else {})
 
-    claimed, existing = db.retrying(work)
+    # RECORD_EVENTS is one atomic statement, and the look-up of earlier keys reads only committed rows:
+    # autocommit saves the BEGIN and COMMIT round trips.
+    claimed, existing = db.retrying(work, single_statements=True)
     results = []
     for i, e in enumerate(events):
         if e.event_id in claimed and first[e.event_id] == i:

@@ -59,15 +59,25 @@ def transaction() -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def autocommit() -> Iterator[Connection]:
+    """A connection where each statement commits on its own: one round trip for a one-statement write
+    (no BEGIN/COMMIT). Use it only where every statement is atomic by itself."""
+    with engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
+
+
 def _sqlstate(e: BaseException) -> str | None:
     orig = getattr(e, "orig", None)
     return getattr(orig, "sqlstate", None)
 
 
-def retrying(fn: Callable[[Connection], T], attempts: int = 5) -> T:
+def retrying(fn: Callable[[Connection], T], attempts: int = 5, *, single_statements: bool = False) -> T:
+    """Runs fn(conn) in a transaction (or, with single_statements, in autocommit mode) and retries it
+    on deadlock or serialization failure."""
     for attempt in range(1, attempts + 1):
         try:
-            with transaction() as conn:
+            with autocommit() if single_statements else transaction() as conn:
                 return fn(conn)
         except sa.exc.DBAPIError as e:
             if _sqlstate(e) not in _RETRYABLE_SQLSTATES or attempt == attempts:

@@ -1,16 +1,18 @@
 """The transactional outbox relay.
 
-A service writes its events into its own `<schema>.outbox` table in the same transaction as the
-change they describe, so a rolled-back transaction publishes nothing and a committed one is never
-lost. The relay claims rows with FOR UPDATE SKIP LOCKED (relays may run side by side), publishes
-them in id order, and deletes them in the same transaction: a crash between publish and commit
-publishes again (at least once), which subscribers absorb by their event key.
+A service writes a row into its own outbox table in the same transaction as the change it
+describes, so a rolled-back transaction publishes nothing and a committed one is never lost. Each
+service registers its outbox with a claim statement that deletes a batch of rows (FOR UPDATE SKIP
+LOCKED, so relays may run side by side) and returns (id, key, payload) in order. The relay publishes
+them and commits the deletion afterwards: a crash between publish and commit publishes again (at
+least once), which subscribers absorb by the key.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -18,26 +20,34 @@ from services.common import db, events
 
 log = logging.getLogger("engage.outbox")
 
-# Every service's outbox table; a service that publishes adds its table here.
-OUTBOXES: tuple[str, ...] = ("activity.outbox",)
+
+@dataclass(frozen=True)
+class Outbox:
+    name: str
+    topic: str
+    claim: sa.TextClause  # takes :n, returns (id, key, payload) ordered by id
 
 
-def _claim_sql(table: str) -> sa.TextClause:
-    if table not in OUTBOXES:  # table names are never taken from input
-        raise ValueError(f"unknown outbox {table}")
-    return sa.text(
-        f"DELETE FROM {table} WHERE id IN ("
-        f"  SELECT id FROM {table} ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
-        f") RETURNING id, topic, payload"
-    )
+_registry: dict[str, Outbox] = {}
 
 
-def relay_once(table: str, batch: int = 500) -> int:
-    """Publishes up to `batch` rows of `table`; returns how many."""
+def register(box: Outbox) -> None:
+    _registry[box.name] = box
+
+
+def registered() -> list[Outbox]:
+    return list(_registry.values())
+
+
+def relay_once(box: Outbox, batch: int = 500) -> int:
+    """Publishes up to `batch` pending events of `box`; returns how many rows it took."""
     with db.transaction() as conn:
-        rows = sorted(conn.execute(_claim_sql(table), {"n": batch}).all(), key=lambda r: r.id)
+        rows = conn.execute(box.claim, {"n": batch}).all()
         for row in rows:
-            events.publish(row.topic, row.payload, key=row.payload.get("event_id") or str(row.id))
+            if row.payload is None:  # cannot happen: the event is written in the same statement
+                log.error("outbox row %s has no event; dropped", row.id)
+                continue
+            events.publish(box.topic, row.payload, key=row.key)
     return len(rows)
 
 
@@ -45,9 +55,9 @@ def relay_all(budget_seconds: float = 5.0, batch: int = 500) -> int:
     """Drains every outbox until empty or the time budget is spent; returns how many were published."""
     deadline = time.monotonic() + budget_seconds
     total = 0
-    for table in OUTBOXES:
+    for box in registered():
         while time.monotonic() < deadline:
-            n = relay_once(table, batch)
+            n = relay_once(box, batch)
             total += n
             if n < batch:
                 break
