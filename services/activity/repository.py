@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,16 +22,14 @@ TOPIC_RECORDED = "activity.recorded"
 RECORD_EVENTS = sa.text(
     """
 WITH input AS (
-  SELECT * FROM unnest(
-    CAST(:event_ids AS uuid[]), CAST(:user_ids AS text[]), CAST(:event_types AS text[]),
-    CAST(:vals AS bigint[]), CAST(:amounts AS bigint[]), CAST(:currencies AS text[]),
-    CAST(:categories AS text[]), CAST(:order_ids AS text[]), CAST(:metas AS text[]),
-    CAST(:occurred AS timestamptz[]), CAST(:fingerprints AS bytea[])
-  ) AS t(event_id, user_id, event_type, value, amount, currency, category, order_id, meta, occurred_at, fingerprint)
+  -- One JSON array parameter: cheaper to send than eleven typed arrays (measured).
+  SELECT * FROM json_to_recordset(CAST(:events AS json)) AS t(
+    event_id uuid, user_id text, event_type text, value bigint, amount bigint, currency text,
+    category text, order_id text, meta jsonb, occurred_at timestamptz, fingerprint text, recorded_by text)
 ),
 claimed AS (
   INSERT INTO activity.event_keys (event_id, user_id, fingerprint, recorded_at)
-  SELECT event_id, user_id, fingerprint, :now FROM input
+  SELECT event_id, user_id, decode(fingerprint, 'hex'), :now FROM input
   ON CONFLICT (event_id) DO NOTHING
   RETURNING event_id
 ),
@@ -41,7 +40,7 @@ logged AS (
   INSERT INTO activity.events (event_id, occurred_at, user_id, event_type, value, amount, currency,
                                category, order_id, meta, recorded_at, recorded_by)
   SELECT event_id, occurred_at, user_id, event_type, value, amount, currency, category, order_id,
-         meta::jsonb, :now, :recorded_by
+         meta, :now, recorded_by
   FROM fresh
 ),
 published AS (
@@ -107,27 +106,29 @@ class KeyRecord:
 
 
 def record_events(
-    conn: Connection, events: list[NewEvent], fingerprints: list[bytes], *, now: datetime, recorded_by: str
+    conn: Connection, events: list[NewEvent], fingerprints: list[bytes], recorded_by: list[str], *, now: datetime
 ) -> set[uuid.UUID]:
     """Records the events whose ids are new; returns those ids. `events` must have distinct ids."""
-    rows = conn.execute(
-        RECORD_EVENTS,
-        {
-            "event_ids": [e.event_id for e in events],
-            "user_ids": [e.user_id for e in events],
-            "event_types": [e.event_type for e in events],
-            "vals": [e.value for e in events],
-            "amounts": [e.amount for e in events],
-            "currencies": [e.currency for e in events],
-            "categories": [e.category for e in events],
-            "order_ids": [e.order_id for e in events],
-            "metas": [e.meta_json() for e in events],
-            "occurred": [e.occurred_at for e in events],
-            "fingerprints": fingerprints,
-            "now": now,
-            "recorded_by": recorded_by,
-        },
+    payload = json.dumps(
+        [
+            {
+                "event_id": str(e.event_id),
+                "user_id": e.user_id,
+                "event_type": e.event_type,
+                "value": e.value,
+                "amount": e.amount,
+                "currency": e.currency,
+                "category": e.category,
+                "order_id": e.order_id,
+                "meta": e.meta,
+                "occurred_at": e.occurred_at.isoformat(),
+                "fingerprint": f.hex(),
+                "recorded_by": by,
+            }
+            for e, f, by in zip(events, fingerprints, recorded_by, strict=True)
+        ]
     )
+    rows = conn.execute(RECORD_EVENTS, {"events": payload, "now": now})
     return {r[0] for r in rows}
 
 

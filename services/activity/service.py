@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
@@ -11,6 +12,7 @@ from services.activity import domain, repository
 from services.activity.domain import NewEvent
 from services.common import db
 from services.common.auth import Principal
+from services.common.coalesce import Coalescer
 from services.common.config import settings
 from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument
 
@@ -35,16 +37,8 @@ def _normalize(e: NewEvent, currency: str) -> NewEvent:
     return e
 
 
-def record_events(
-    events: list[NewEvent], caller: Principal, *, now: datetime | None = None, path: str = "events"
-) -> list[Recorded]:
-    """Records a batch exactly once per event_id; returns one result per event, in order.
-
-    A malformed event refuses the whole batch (nothing is written). An event_id seen before with the
-    same payload is a DUPLICATE; with a different payload, a CONFLICT. Within one batch, the first
-    occurrence of an id wins.
-    """
-    now = now or datetime.now(UTC)
+def _checked(events: list[NewEvent], caller: Principal, now: datetime, path: str) -> list[NewEvent]:
+    """Normalizes and checks events; raises with every violation found. Nothing is written."""
     currency = settings().currency
     events = [_normalize(e, currency) for e in events]
     problems: list[FieldViolation] = []
@@ -53,17 +47,28 @@ def record_events(
         problems += domain.check(e, trusted=caller.trusted, now=now, currency=currency, path=prefix)
     if problems:
         raise InvalidArgument.fields(problems)
-    prints = [domain.fingerprint(e) for e in events]
+    return events
 
+
+def _write(items: Sequence[tuple[NewEvent, str]]) -> list[Recorded]:
+    """Writes checked events (each with who recorded it) exactly once per event_id, in one statement.
+
+    Returns one result per item, in order. Within the batch the first occurrence of an id wins;
+    later ones, and ids recorded earlier, are DUPLICATE when the payload matches and CONFLICT when
+    it does not.
+    """
+    now = datetime.now(UTC)
+    events = [e for e, _ in items]
+    prints = [domain.fingerprint(e) for e in events]
     first: dict[uuid.UUID, int] = {}
     for i, e in enumerate(events):
         first.setdefault(e.event_id, i)
     # Sorted by id: concurrent batches claim keys in the same order and cannot deadlock.
-    unique = sorted(first.values(), key=lambda i: events[i].event_id)
+    unique = sorted(first.values(), key=lambda i: events[i].event_id.bytes)
 
     def work(conn) -> tuple[set[uuid.UUID], dict[uuid.UUID, repository.KeyRecord]]:
         claimed = repository.record_events(
-            conn, [events[i] for i in unique], [prints[i] for i in unique], now=now, recorded_by=caller.subject
+            conn, [events[i] for i in unique], [prints[i] for i in unique], [items[i][1] for i in unique], now=now
         )
         seen = [events[i].event_id for i in unique if events[i].event_id not in claimed]
         return claimed, (repository.existing_keys(conn, seen) if seen else {})
@@ -73,11 +78,12 @@ def record_events(
     claimed, existing = db.retrying(work, single_statements=True)
     results = []
     for i, e in enumerate(events):
-        if e.event_id in claimed and first[e.event_id] == i:
+        j = first[e.event_id]
+        if e.event_id in claimed and j == i:
             results.append(Recorded(e.event_id, e.user_id, Outcome.RECORDED, now))
             continue
         if e.event_id in claimed:  # a repeat inside this batch of an id recorded now
-            original = repository.KeyRecord(events[first[e.event_id]].user_id, prints[first[e.event_id]], now)
+            original = repository.KeyRecord(events[j].user_id, prints[j], now)
         else:
             original = existing[e.event_id]
         outcome = Outcome.DUPLICATE if original.fingerprint == prints[i] else Outcome.CONFLICT
@@ -85,9 +91,21 @@ def record_events(
     return results
 
 
+# Single events from concurrent requests are written together (group commit): see coalesce.py.
+_single_writer: Coalescer[tuple[NewEvent, str], Recorded] = Coalescer(_write, name="activity-writer", writers=2)
+
+
+def record_events(events: list[NewEvent], caller: Principal, *, now: datetime | None = None) -> list[Recorded]:
+    """Records a batch in one statement; one result per event, in order. A malformed event refuses
+    the whole batch and nothing is written."""
+    checked = _checked(events, caller, now or datetime.now(UTC), "events")
+    return _write([(e, caller.subject) for e in checked])
+
+
 def record_event(event: NewEvent, caller: Principal, *, now: datetime | None = None) -> Recorded:
-    """Records one event; a reuse of its event_id with another payload is ALREADY_EXISTS."""
-    (result,) = record_events([event], caller, now=now, path="")
+    """Records one event exactly once; a reuse of its event_id with another payload is ALREADY_EXISTS."""
+    (checked,) = _checked([event], caller, now or datetime.now(UTC), "")
+    result = _single_writer.submit((checked, caller.subject))
     if result.outcome is Outcome.CONFLICT:
         raise AlreadyExists(
             "EVENT_ID_REUSED",

@@ -61,6 +61,11 @@ def _cmd_edge(args) -> int:
     from services.edge import envoy
 
     s = settings()
+    if args.print_config:
+        import json
+
+        print(json.dumps(envoy.render(s), indent=2))
+        return 0
     config = envoy.write_config(s, s.home / "envoy.json")
     argv = [envoy.envoy_binary(), "-c", str(config), "--concurrency", str(args.concurrency), "--log-level", args.log_level, "--use-dynamic-base-id"]
     os.execv(argv[0], argv)
@@ -117,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("edge", help="run the Envoy REST edge")
     e.add_argument("--concurrency", type=int, default=1)
     e.add_argument("--log-level", default="warning")
+    e.add_argument("--print-config", action="store_true", help="print the rendered Envoy configuration and exit")
     e.set_defaults(fn=_cmd_edge)
 
     t = sub.add_parser("token", help="print a dev JWT signed by the local dev key")

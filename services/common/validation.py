@@ -8,7 +8,7 @@ interceptor checks each request before domain code runs, collecting every violat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -24,11 +24,8 @@ _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "token": (re.compile(r"^[\x21-\x7e]+$"), "must be printable ASCII without spaces"),
 }
 
-Check = Callable[[Message, str], Iterator[FieldViolation]]
-
-
-def _is_unset_optional(msg: Message, fd: FieldDescriptor) -> bool:
-    return fd.has_presence and not msg.HasField(fd.name)
+# A compiled check appends the violations of one message to `out`, naming fields under `prefix`.
+Check = Callable[[Message, str, list[FieldViolation]], None]
 
 
 def _scalar_checks(fd: FieldDescriptor, rules: options_pb2.FieldRules) -> list[Callable[[object], str | None]]:
@@ -46,7 +43,7 @@ def _scalar_checks(fd: FieldDescriptor, rules: options_pb2.FieldRules) -> list[C
     if rules.HasField("lte"):
         checks.append(lambda v, n=rules.lte: f"must be at most {n}" if v > n else None)
     if fd.type == FieldDescriptor.TYPE_ENUM:
-        values = {v.number for v in fd.enum_type.values}
+        values = frozenset(v.number for v in fd.enum_type.values)
         checks.append(lambda v, ok=values: "is not a known value" if v not in ok else None)
     return checks
 
@@ -55,65 +52,79 @@ def _field_check(fd: FieldDescriptor) -> Check | None:
     rules = fd.GetOptions().Extensions[options_pb2.field]
     nested = _compile(fd.message_type) if fd.type == FieldDescriptor.TYPE_MESSAGE else None
     scalar = _scalar_checks(fd, rules)
-    repeated = fd.is_repeated
     if not (rules.required or scalar or nested or rules.max_items or rules.min_items):
         return None
     name = fd.name
+    required = rules.required
+    min_items, max_items = rules.min_items, rules.max_items
 
-    def check(msg: Message, prefix: str) -> Iterator[FieldViolation]:
-        path = f"{prefix}{name}"
-        value = getattr(msg, name)
-        if repeated:
-            if rules.min_items and len(value) < rules.min_items:
-                yield FieldViolation(path, f"must have at least {rules.min_items} items")
-            if rules.max_items and len(value) > rules.max_items:
-                yield FieldViolation(path, f"must have at most {rules.max_items} items")
+    if fd.is_repeated:
+
+        def check_repeated(msg: Message, prefix: str, out: list[FieldViolation]) -> None:
+            items = getattr(msg, name)
+            path = prefix + name
+            if min_items and len(items) < min_items:
+                out.append(FieldViolation(path, f"must have at least {min_items} items"))
+            if max_items and len(items) > max_items:
+                out.append(FieldViolation(path, f"must have at most {max_items} items"))
                 return  # do not walk an oversized list
-            for i, item in enumerate(value):
+            for i, item in enumerate(items):
                 if nested is not None:
-                    yield from nested(item, f"{path}[{i}].")
+                    nested(item, f"{path}[{i}].", out)
                 for c in scalar:
                     if (problem := c(item)) is not None:
-                        yield FieldViolation(f"{path}[{i}]", problem)
-            return
-        if fd.type == FieldDescriptor.TYPE_MESSAGE:
+                        out.append(FieldViolation(f"{path}[{i}]", problem))
+
+        return check_repeated
+
+    if fd.type == FieldDescriptor.TYPE_MESSAGE:
+
+        def check_message(msg: Message, prefix: str, out: list[FieldViolation]) -> None:
             if not msg.HasField(name):
-                if rules.required:
-                    yield FieldViolation(path, "is required")
-                return
-            if nested is not None:
-                yield from nested(value, f"{path}.")
+                if required:
+                    out.append(FieldViolation(prefix + name, "is required"))
+            elif nested is not None:
+                nested(getattr(msg, name), f"{prefix}{name}.", out)
+
+        return check_message
+
+    presence = fd.has_presence
+
+    def check_scalar(msg: Message, prefix: str, out: list[FieldViolation]) -> None:
+        if presence and not msg.HasField(name):
             return
-        if rules.required and not value:
-            yield FieldViolation(path, "is required")
-            return
-        if _is_unset_optional(msg, fd):
+        value = getattr(msg, name)
+        if required and not value:
+            out.append(FieldViolation(prefix + name, "is required"))
             return
         for c in scalar:
             if (problem := c(value)) is not None:
-                yield FieldViolation(path, problem)
+                out.append(FieldViolation(prefix + name, problem))
 
-    return check
+    return check_scalar
 
 
 @lru_cache(maxsize=None)
 def _compile(descriptor: Descriptor) -> Check | None:
     if descriptor.full_name.startswith("google.protobuf."):
         return None
-    checks = [c for fd in descriptor.fields if (c := _field_check(fd)) is not None]
+    checks = tuple(c for fd in descriptor.fields if (c := _field_check(fd)) is not None)
     if not checks:
         return None
 
-    def check_all(msg: Message, prefix: str) -> Iterator[FieldViolation]:
+    def check_all(msg: Message, prefix: str, out: list[FieldViolation]) -> None:
         for c in checks:
-            yield from c(msg, prefix)
+            c(msg, prefix, out)
 
     return check_all
 
 
 def violations(message: Message) -> list[FieldViolation]:
+    out: list[FieldViolation] = []
     check = _compile(message.DESCRIPTOR)
-    return list(check(message, "")) if check else []
+    if check is not None:
+        check(message, "", out)
+    return out
 
 
 def validate(message: Message) -> None:

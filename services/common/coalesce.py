@@ -1,0 +1,71 @@
+"""Group commit: concurrent callers' items are written together, one statement per batch.
+
+A request thread calls `submit(item)` and blocks; writer threads take everything queued (up to
+`max_batch`) and call `write(items) -> results` once for the lot. Under load one database round
+trip and one statement serve many requests; alone, a request is written at once (no timer). If a
+batch fails, each of its items is retried alone, so one bad item fails only its own caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+I = TypeVar("I")
+R = TypeVar("R")
+
+
+class _Slot(Generic[I, R]):
+    __slots__ = ("item", "done", "result", "error")
+
+    def __init__(self, item: I) -> None:
+        self.item = item
+        self.done = threading.Event()
+        self.result: R | None = None
+        self.error: BaseException | None = None
+
+
+class Coalescer(Generic[I, R]):
+    def __init__(self, write: Callable[[Sequence[I]], Sequence[R]], *, writers: int = 4, max_batch: int = 256, name: str = "coalesce") -> None:
+        self._write = write
+        self._max = max_batch
+        self._queue: queue.SimpleQueue[_Slot[I, R]] = queue.SimpleQueue()
+        for n in range(writers):
+            threading.Thread(target=self._run, name=f"{name}-{n}", daemon=True).start()
+
+    def submit(self, item: I) -> R:
+        slot: _Slot[I, R] = _Slot(item)
+        self._queue.put(slot)
+        slot.done.wait()
+        if slot.error is not None:
+            raise slot.error
+        return slot.result  # type: ignore[return-value]
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self._max:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._complete(batch)
+
+    def _complete(self, batch: list[_Slot[I, R]]) -> None:
+        try:
+            results = self._write([s.item for s in batch])
+        except BaseException as e:  # noqa: BLE001 - handed to the callers, never swallowed
+            if len(batch) > 1:
+                for slot in batch:
+                    self._complete([slot])
+                return
+            batch[0].error = e
+            batch[0].done.set()
+            return
+        for slot, result in zip(batch, results, strict=True):
+            slot.result = result
+            slot.done.set()
