@@ -74,7 +74,8 @@ def broker_url() -> str:
 
 def configure(url: str | None = None) -> dramatiq.Broker:
     broker = make_broker(url or broker_url())
-    broker.add_middleware(JobMetrics(settings().metrics_port + 1))
+    port = settings().metrics_port
+    broker.add_middleware(JobMetrics(port + 1 if port else 0))
     dramatiq.set_broker(broker)
     return broker
 

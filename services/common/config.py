@@ -78,7 +78,7 @@ def load() -> Settings:
         broker_url=os.environ.get("BROKER_URL") or None,
         grpc_host=os.environ.get("GRPC_HOST", "127.0.0.1"),
         grpc_port=_int("GRPC_PORT", 50051),
-        grpc_workers=_int("GRPC_WORKERS", 32),
+        grpc_workers=_int("GRPC_WORKERS", 8),
         edge_port=_int("EDGE_PORT", 8080),
         edge_admin_port=_int("EDGE_ADMIN_PORT", 9901),
         metrics_port=_int("METRICS_PORT", 9464),

@@ -103,20 +103,11 @@ def status_for(error: DomainError, domain: str) -> grpc.Status:
     )
 
 
-def _internal(domain: str) -> grpc.Status:
+def _plain_status(code: int, reason: str, message: str, domain: str) -> grpc.Status:
+    """A status for failures that are not domain errors: a fixed message, never the exception's text."""
     info = any_pb2.Any()
-    info.Pack(error_details_pb2.ErrorInfo(reason="INTERNAL", domain=domain))
-    return rpc_status.to_status(
-        status_pb2.Status(code=code_pb2.INTERNAL, message="internal error; see the server log", details=[info])
-    )
-
-
-def _unavailable(domain: str) -> grpc.Status:
-    info = any_pb2.Any()
-    info.Pack(error_details_pb2.ErrorInfo(reason="DATABASE_UNAVAILABLE", domain=domain))
-    return rpc_status.to_status(
-        status_pb2.Status(code=code_pb2.UNAVAILABLE, message="the database is unavailable; retry", details=[info])
-    )
+    info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=domain))
+    return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=[info]))
 
 
 class EngageInterceptor(grpc.ServerInterceptor):
@@ -159,13 +150,15 @@ class EngageInterceptor(grpc.ServerInterceptor):
                 code, status = e.code, status_for(e, policy.domain)
             except sqlalchemy.exc.OperationalError:
                 log.exception("database unavailable")
-                code, status = grpc.StatusCode.UNAVAILABLE, _unavailable(policy.domain)
+                code = grpc.StatusCode.UNAVAILABLE
+                status = _plain_status(code_pb2.UNAVAILABLE, "DATABASE_UNAVAILABLE", "the database is unavailable; retry", policy.domain)
             except Exception:
                 if context.code() is not None:  # the servicer aborted the call itself
                     code = context.code()
                     raise
                 log.exception("unexpected error")
-                code, status = grpc.StatusCode.INTERNAL, _internal(policy.domain)
+                code = grpc.StatusCode.INTERNAL
+                status = _plain_status(code_pb2.INTERNAL, "INTERNAL", "internal error; see the server log", policy.domain)
             finally:
                 elapsed = time.perf_counter() - started
                 metrics.RPC_TOTAL.labels(method, code.name).inc()

@@ -11,6 +11,7 @@ import dramatiq
 import pytest
 import sqlalchemy.exc
 from dramatiq import Worker
+from prometheus_client import REGISTRY
 
 from engage.activity.v1 import activity_pb2 as a
 from engage.activity.v1 import activity_service_pb2 as pb
@@ -66,6 +67,7 @@ def test_the_outbox_delivers_each_recorded_event_once_to_a_real_broker(activity,
     (waiting,) = sql("SELECT count(*) FROM activity.outbox WHERE event_id::text = ANY(%(ids)s)", ids=list(mine))[0]
     assert waiting == 60
 
+    jobs_before = REGISTRY.get_sample_value("engage_job_total", {"actor": on_recorded.actor_name, "outcome": "ok"}) or 0
     outbox.relay_all()
     worker = Worker(broker, worker_threads=2, queues={QUEUE})
     worker.start()
@@ -78,4 +80,6 @@ def test_the_outbox_delivers_each_recorded_event_once_to_a_real_broker(activity,
         worker.stop()
     got = [e for e in RECEIVED if e in mine]
     assert sorted(got) == sorted(mine)  # every event, each exactly once
+    jobs_after = REGISTRY.get_sample_value("engage_job_total", {"actor": on_recorded.actor_name, "outcome": "ok"})
+    assert jobs_after - jobs_before >= 60  # the worker's job metrics counted them
     assert sql("SELECT count(*) FROM activity.outbox WHERE event_id::text = ANY(%(ids)s)", ids=list(mine)) == [(0,)]
