@@ -88,7 +88,8 @@ counted AS (
     first_seen_at = least(ua.first_seen_at, excluded.first_seen_at),
     updated_at = excluded.updated_at
 )
-SELECT event_id FROM claimed
+-- Only the ids not recorded now come back (usually none): replays and reuses.
+SELECT i.event_id FROM input i LEFT JOIN claimed c USING (event_id) WHERE c.event_id IS NULL
 """
 )
 
@@ -108,7 +109,8 @@ class KeyRecord:
 def record_events(
     conn: Connection, events: list[NewEvent], fingerprints: list[bytes], recorded_by: list[str], *, now: datetime
 ) -> set[uuid.UUID]:
-    """Records the events whose ids are new; returns those ids. `events` must have distinct ids."""
+    """Records the events whose ids are new; returns the ids that were NOT recorded (seen before).
+    `events` must have distinct ids."""
     payload = json.dumps(
         [
             {

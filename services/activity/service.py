@@ -67,22 +67,22 @@ def _write(items: Sequence[tuple[NewEvent, str]]) -> list[Recorded]:
     unique = sorted(first.values(), key=lambda i: events[i].event_id.bytes)
 
     def work(conn) -> tuple[set[uuid.UUID], dict[uuid.UUID, repository.KeyRecord]]:
-        claimed = repository.record_events(
+        seen = repository.record_events(
             conn, [events[i] for i in unique], [prints[i] for i in unique], [items[i][1] for i in unique], now=now
         )
-        seen = [events[i].event_id for i in unique if events[i].event_id not in claimed]
-        return claimed, (repository.existing_keys(conn, seen) if seen else {})
+        return seen, (repository.existing_keys(conn, list(seen)) if seen else {})
 
     # RECORD_EVENTS is one atomic statement, and the look-up of earlier keys reads only committed rows:
     # autocommit saves the BEGIN and COMMIT round trips.
-    claimed, existing = db.retrying(work, single_statements=True)
+    seen, existing = db.retrying(work, single_statements=True)
     results = []
     for i, e in enumerate(events):
         j = first[e.event_id]
-        if e.event_id in claimed and j == i:
+        recorded_now = e.event_id not in seen
+        if recorded_now and j == i:
             results.append(Recorded(e.event_id, e.user_id, Outcome.RECORDED, now))
             continue
-        if e.event_id in claimed:  # a repeat inside this batch of an id recorded now
+        if recorded_now:  # a repeat inside this batch of an id recorded now
             original = repository.KeyRecord(events[j].user_id, prints[j], now)
         else:
             original = existing[e.event_id]

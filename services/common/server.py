@@ -63,6 +63,11 @@ def build_server(settings: Settings, names: list[str] | None = None, port: int |
 def serve(settings: Settings, names: list[str] | None = None) -> None:
     """Serves until SIGINT/SIGTERM, then reports NOT_SERVING and drains in-flight RPCs (5 s grace)."""
     server, port, health_servicer = build_server(settings, names)
+    if not settings.jwt_jwks:
+        log.warning(
+            "JWT_JWKS is not set: trusting only the local dev signing key in %s; set JWT_JWKS in production",
+            settings.dev_key_path,
+        )
     metrics.serve(settings.metrics_port)
     server.start()
     log.info("gRPC listening", extra={"fields": {"address": f"{settings.grpc_host}:{port}", "services": names or list(SERVICES)}})
