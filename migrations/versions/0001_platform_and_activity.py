@@ -93,36 +93,45 @@ def upgrade() -> None:
         schema="activity",
         postgresql_where=sa.text("order_id IS NOT NULL"),
     )
-    # Monthly partitions are created ahead of time by this function (the scheduler calls it daily);
-    # the default partition only catches events older than the first partition.
+    # Monthly partitions are created ahead of time, one month per call (the scheduler calls it daily
+    # for the next three months). The default partition takes events of any month that has no
+    # partition yet (backdated events, or months the job missed); creating that month's partition
+    # later moves its rows out of the default partition first, so creation never fails on them.
     op.execute(
         """
-        CREATE FUNCTION activity.ensure_event_partitions(first_month date, months int) RETURNS int
+        CREATE FUNCTION activity.ensure_event_partition(month date) RETURNS boolean
         LANGUAGE plpgsql AS $$
         DECLARE
-          m date;
-          created int := 0;
-          name text;
+          m date := date_trunc('month', month)::date;
+          lo timestamptz := m::timestamp AT TIME ZONE 'UTC';
+          hi timestamptz := (m + interval '1 month')::timestamp AT TIME ZONE 'UTC';
+          name text := format('events_%s', to_char(m, 'YYYY_MM'));
         BEGIN
-          FOR i IN 0 .. months - 1 LOOP
-            m := date_trunc('month', first_month)::date + make_interval(months => i);
-            name := format('events_%s', to_char(m, 'YYYY_MM'));
-            IF to_regclass(format('activity.%I', name)) IS NULL THEN
-              EXECUTE format(
-                'CREATE TABLE activity.%I PARTITION OF activity.events FOR VALUES FROM (%L) TO (%L)',
-                name, m::timestamp AT TIME ZONE 'UTC', (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
-              created := created + 1;
-            END IF;
-          END LOOP;
-          RETURN created;
+          IF to_regclass(format('activity.%I', name)) IS NOT NULL THEN
+            RETURN false;
+          END IF;
+          EXECUTE format('CREATE TABLE activity.%I (LIKE activity.events INCLUDING DEFAULTS)', name);
+          -- The CHECK lets ATTACH skip scanning the new table.
+          EXECUTE format('ALTER TABLE activity.%I ADD CONSTRAINT %I CHECK (occurred_at >= %L AND occurred_at < %L)',
+                         name, name || '_range', lo, hi);
+          IF to_regclass('activity.events_default') IS NOT NULL THEN
+            EXECUTE format(
+              'WITH moved AS (DELETE FROM activity.events_default WHERE occurred_at >= %L AND occurred_at < %L RETURNING *)
+               INSERT INTO activity.%I SELECT * FROM moved', lo, hi, name);
+          END IF;
+          EXECUTE format('ALTER TABLE activity.events ATTACH PARTITION activity.%I FOR VALUES FROM (%L) TO (%L)',
+                         name, lo, hi);
+          EXECUTE format('ALTER TABLE activity.%I DROP CONSTRAINT %I', name, name || '_range');
+          RETURN true;
         END $$;
         """
     )
-    op.execute("SELECT activity.ensure_event_partitions((now() - interval '12 months')::date, 16)")
+    op.execute(
+        "SELECT activity.ensure_event_partition((date_trunc('month', now()) - make_interval(months => i))::date)"
+        " FROM generate_series(-3, 12) AS i"
+    )
     op.execute("CREATE TABLE activity.events_default PARTITION OF activity.events DEFAULT")
 
-    # The outbox names the event; the relay reads the payload from activity.events (a copy of the
-    # payload here cost a quarter of the batch ingest rate).
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),

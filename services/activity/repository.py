@@ -225,7 +225,6 @@ ORDER BY c.id
 outbox.register(outbox.Outbox(name="activity.outbox", topic=TOPIC_RECORDED, claim=CLAIM_OUTBOX))
 
 
-def ensure_event_partitions(conn: Connection, first_month: datetime, months: int) -> int:
-    return conn.execute(
-        sa.text("SELECT activity.ensure_event_partitions(CAST(:m AS date), :n)"), {"m": first_month, "n": months}
-    ).scalar_one()
+def ensure_event_partition(conn: Connection, month: datetime) -> bool:
+    """Creates the partition of `month` unless it exists (moving its rows out of the default one)."""
+    return conn.execute(sa.text("SELECT activity.ensure_event_partition(CAST(:m AS date))"), {"m": month}).scalar_one()

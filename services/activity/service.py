@@ -14,7 +14,7 @@ from services.common import db
 from services.common.auth import Principal
 from services.common.coalesce import Coalescer
 from services.common.config import settings
-from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument
+from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument, Unavailable
 
 
 class Outcome(str, Enum):
@@ -92,7 +92,8 @@ def _write(items: Sequence[tuple[NewEvent, str]]) -> list[Recorded]:
 
 
 # Single events from concurrent requests are written together (group commit): see coalesce.py.
-_single_writer: Coalescer[tuple[NewEvent, str], Recorded] = Coalescer(_write, name="activity-writer", writers=2)
+_single_writer: Coalescer[tuple[NewEvent, str], Recorded] = Coalescer(_write, name="activity-writer", writers=4)
+WRITE_TIMEOUT_SECONDS = 30.0
 
 
 def record_events(events: list[NewEvent], caller: Principal, *, now: datetime | None = None) -> list[Recorded]:
@@ -102,10 +103,20 @@ def record_events(events: list[NewEvent], caller: Principal, *, now: datetime | 
     return _write([(e, caller.subject) for e in checked])
 
 
-def record_event(event: NewEvent, caller: Principal, *, now: datetime | None = None) -> Recorded:
-    """Records one event exactly once; a reuse of its event_id with another payload is ALREADY_EXISTS."""
+def record_event(
+    event: NewEvent, caller: Principal, *, now: datetime | None = None, timeout: float | None = None
+) -> Recorded:
+    """Records one event exactly once; a reuse of its event_id with another payload is ALREADY_EXISTS.
+
+    `timeout` (the caller's remaining deadline) bounds the wait for the write; past it the caller gets
+    UNAVAILABLE and may retry with the same event_id.
+    """
     (checked,) = _checked([event], caller, now or datetime.now(UTC), "")
-    result = _single_writer.submit((checked, caller.subject))
+    wait = WRITE_TIMEOUT_SECONDS if timeout is None else min(max(timeout, 0.001), WRITE_TIMEOUT_SECONDS)
+    try:
+        result = _single_writer.submit((checked, caller.subject), timeout=wait)
+    except TimeoutError:
+        raise Unavailable("WRITE_TIMEOUT", "the event could not be written in time; retry with the same event_id") from None
     if result.outcome is Outcome.CONFLICT:
         raise AlreadyExists(
             "EVENT_ID_REUSED",
@@ -159,7 +170,13 @@ def upsert_external_deposits(
 
 
 def ensure_event_partitions(now: datetime | None = None, months_ahead: int = 3) -> int:
-    """Creates the monthly event partitions from this month to `months_ahead` months on."""
+    """Creates the monthly event partitions from this month to `months_ahead` months on, each in its
+    own short transaction; returns how many were created."""
     now = now or datetime.now(UTC)
-    with db.transaction() as conn:
-        return repository.ensure_event_partitions(conn, now.replace(day=1), months_ahead + 1)
+    created = 0
+    year, month = now.year, now.month
+    for _ in range(months_ahead + 1):
+        with db.transaction() as conn:
+            created += repository.ensure_event_partition(conn, datetime(year, month, 1, tzinfo=UTC))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return created

@@ -50,7 +50,7 @@ def to_event(req: _pb.RecordActivityRequest, now: datetime) -> NewEvent:
 class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
     def RecordActivity(self, request, context):
         now = datetime.now(UTC)
-        result = service.record_event(to_event(request, now), current_principal(), now=now)
+        result = service.record_event(to_event(request, now), current_principal(), now=now, timeout=context.time_remaining())
         return _pb.RecordActivityResponse(
             user_id=result.user_id,
             updated_at=_ts(result.recorded_at),

@@ -95,6 +95,7 @@ def main() -> int:
         "scheduler": subprocess.Popen([*me, "scheduler"], env=env),
     }
     stopping = False
+    crashed = False
 
     def on_signal(*_):
         nonlocal stopping
@@ -124,11 +125,11 @@ Ctrl-C stops everything.
             for name, p in procs.items():
                 if p.poll() is not None:
                     log.error("engage %s exited with code %s; stopping", name, p.returncode)
-                    stopping = True
+                    stopping = crashed = True
             time.sleep(0.3)
     finally:
         _stop(procs)
         if pg is not None:
             pg.cleanup()
         log.info("stopped")
-    return 0
+    return 1 if crashed else 0

@@ -37,10 +37,13 @@ class Coalescer(Generic[I, R]):
         for n in range(writers):
             threading.Thread(target=self._run, name=f"{name}-{n}", daemon=True).start()
 
-    def submit(self, item: I) -> R:
+    def submit(self, item: I, timeout: float | None = None) -> R:
+        """Writes `item` with whatever else is queued; raises TimeoutError after `timeout` seconds
+        (the item may still be written later, as with any deadline)."""
         slot: _Slot[I, R] = _Slot(item)
         self._queue.put(slot)
-        slot.done.wait()
+        if not slot.done.wait(timeout):
+            raise TimeoutError("the write did not complete in time")
         if slot.error is not None:
             raise slot.error
         return slot.result  # type: ignore[return-value]
@@ -58,6 +61,8 @@ class Coalescer(Generic[I, R]):
     def _complete(self, batch: list[_Slot[I, R]]) -> None:
         try:
             results = self._write([s.item for s in batch])
+            if len(results) != len(batch):
+                raise RuntimeError(f"write returned {len(results)} results for {len(batch)} items")
         except BaseException as e:  # noqa: BLE001 - handed to the callers, never swallowed
             if len(batch) > 1:
                 for slot in batch:
@@ -66,6 +71,6 @@ class Coalescer(Generic[I, R]):
             batch[0].error = e
             batch[0].done.set()
             return
-        for slot, result in zip(batch, results, strict=True):
+        for slot, result in zip(batch, results):
             slot.result = result
             slot.done.set()

@@ -32,8 +32,13 @@ def make_engine(url: str, pool_size: int = 16) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=False,
         pool_recycle=1800,
-        # Server-side prepared statements after the 2nd execution: the hot statements are few.
-        connect_args={"prepare_threshold": 2, "application_name": "engage"},
+        connect_args={
+            # Server-side prepared statements after the 2nd execution: the hot statements are few.
+            "prepare_threshold": 2,
+            "application_name": "engage",
+            # No request waits on a lock or runs a statement without bound.
+            "options": "-c lock_timeout=5s -c statement_timeout=30s",
+        },
     )
 
 

@@ -110,6 +110,15 @@ def _plain_status(code: int, reason: str, message: str, domain: str) -> grpc.Sta
     return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=[info]))
 
 
+class _WithRequestId(grpc.Status):
+    """A status whose trailers also carry the request id (abort replaces earlier trailing metadata)."""
+
+    def __init__(self, status: grpc.Status, request_id: str) -> None:
+        self.code = status.code
+        self.details = status.details
+        self.trailing_metadata = (*(status.trailing_metadata or ()), ("x-request-id", request_id))
+
+
 class EngageInterceptor(grpc.ServerInterceptor):
     def __init__(self, authenticator: auth.Authenticator, policies: dict[str, MethodPolicy]) -> None:
         self.authenticator = authenticator
@@ -117,9 +126,19 @@ class EngageInterceptor(grpc.ServerInterceptor):
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
-        policy = self.policies.get(handler_call_details.method)
-        if handler is None or policy is None or handler.unary_unary is None:
-            return handler
+        method = handler_call_details.method
+        if handler is None or not method.startswith("/engage."):
+            return handler  # unknown methods, health, reflection
+        policy = self.policies.get(method)
+        if policy is None or handler.unary_unary is None:
+            # Fail closed: an engage RPC the policy table does not know (or a streaming one, which this
+            # interceptor does not wrap) is refused rather than served unauthenticated.
+            log.error("refusing %s: no access policy is enforced for it", method)
+            return grpc.unary_unary_rpc_method_handler(
+                lambda request, context: context.abort(grpc.StatusCode.PERMISSION_DENIED, "this method is not available"),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
         return grpc.unary_unary_rpc_method_handler(
             self._wrap(handler.unary_unary, policy),
             request_deserializer=handler.request_deserializer,
@@ -179,15 +198,23 @@ class EngageInterceptor(grpc.ServerInterceptor):
                 if principal_token is not None:
                     auth.reset_principal(principal_token)
                 logs.request_id.reset(rid_token)
-            context.abort_with_status(status)
+            context.abort_with_status(_WithRequestId(status, rid))
 
         return handle
 
 
 def policies_for(service_descriptors) -> dict[str, MethodPolicy]:
+    """The policy of every RPC; refuses to start when a USER-callable RPC names no subject field
+    (without one, nothing would stop a user from acting on another user's data)."""
     out = {}
     for svc in service_descriptors:
         for m in svc.methods:
             p = MethodPolicy.from_descriptor(m)
+            check_policy(p)
             out[p.full_method] = p
     return out
+
+
+def check_policy(p: MethodPolicy) -> None:
+    if auth.Role.USER in p.roles and not p.subject_field:
+        raise SystemExit(f"{p.full_method}: the USER role may call it, so its access policy must name a subject_field")

@@ -2,9 +2,10 @@
 
 Any number of scheduler replicas may run. Each (job, slot) is claimed with
 `INSERT ... ON CONFLICT DO NOTHING RETURNING` in platform.schedule_ticks, and the message is sent
-inside the claiming transaction, so exactly one replica fires each slot (if the send fails the
-claim rolls back and another replica may take it). Missed slots are not replayed: after downtime
-only the current slot fires.
+inside the claiming transaction, so one replica fires each slot: if the send fails, the claim rolls
+back and another replica may take it. If the commit fails after a successful send, the slot can fire
+again, so delivery is at least once, like everything in Dramatiq, and every actor is idempotent.
+Missed slots are not replayed: after downtime only the current slot fires.
 """
 
 from __future__ import annotations

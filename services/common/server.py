@@ -7,6 +7,7 @@ and keeps the service layer plain synchronous SQLAlchemy.
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import logging
 import signal
 import threading
@@ -60,14 +61,25 @@ def build_server(settings: Settings, names: list[str] | None = None, port: int |
     return server, bound, health_servicer
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(settings: Settings, names: list[str] | None = None) -> None:
     """Serves until SIGINT/SIGTERM, then reports NOT_SERVING and drains in-flight RPCs (5 s grace)."""
+    if not settings.jwt_jwks and not _is_loopback(settings.grpc_host):
+        raise SystemExit(
+            f"JWT_JWKS is not set: the local dev signing key may only be trusted on a loopback address, "
+            f"not {settings.grpc_host}. Set JWT_JWKS to the keys that sign your tokens."
+        )
     server, port, health_servicer = build_server(settings, names)
     if not settings.jwt_jwks:
-        log.warning(
-            "JWT_JWKS is not set: trusting only the local dev signing key in %s; set JWT_JWKS in production",
-            settings.dev_key_path,
-        )
+        log.warning("JWT_JWKS is not set: trusting the local dev signing key in %s (development only)", settings.dev_key_path)
     metrics.serve(settings.metrics_port)
     server.start()
     log.info("gRPC listening", extra={"fields": {"address": f"{settings.grpc_host}:{port}", "services": names or list(SERVICES)}})

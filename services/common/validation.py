@@ -17,11 +17,12 @@ from google.protobuf.message import Message
 from engage.common.v1 import options_pb2
 from services.common.errors import FieldViolation, InvalidArgument
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Matched with fullmatch: `$` would also accept a trailing newline.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "uuid": (_UUID, "must be a UUID such as 0b6f3c1e-9a0d-4c1b-8f5e-2d7a9c4e1b3f"),
-    "currency": (re.compile(r"^[A-Z]{3}$"), "must be an ISO 4217 code such as KRW"),
-    "token": (re.compile(r"^[\x21-\x7e]+$"), "must be printable ASCII without spaces"),
+    "currency": (re.compile(r"[A-Z]{3}"), "must be an ISO 4217 code such as KRW"),
+    "token": (re.compile(r"[\x21-\x7e]+"), "must be printable ASCII without spaces"),
 }
 
 # A compiled check appends the violations of one message to `out`, naming fields under `prefix`.
@@ -37,7 +38,7 @@ def _scalar_checks(fd: FieldDescriptor, rules: options_pb2.FieldRules) -> list[C
             checks.append(lambda v, n=rules.max_len: f"must be at most {n} characters" if len(v) > n else None)
         if rules.format:
             pattern, text = _FORMATS[rules.format]
-            checks.append(lambda v, p=pattern, t=text: t if v and not p.match(v) else None)
+            checks.append(lambda v, p=pattern, t=text: t if v and not p.fullmatch(v) else None)
     if rules.HasField("gte"):
         checks.append(lambda v, n=rules.gte: f"must be at least {n}" if v < n else None)
     if rules.HasField("lte"):

@@ -139,7 +139,8 @@ def build_openapi(descriptor_path: Path) -> dict:
                         "tags": [f"{f.package}.{svc.name}"],
                         "summary": m.name,
                         "x-grpc-method": f"/{f.package}.{svc.name}/{m.name}",
-                        "x-roles": roles,
+                        # The edge requires the admin role on every /admin/ path (see interceptor.py).
+                        "x-roles": ["ADMIN"] if path.startswith("/admin/") else roles,
                         "security": [{"bearerAuth": []}],
                         "parameters": [
                             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}

@@ -48,3 +48,21 @@ def test_event_partitions_are_created_ahead_idempotently(sql):
     assert service.ensure_event_partitions(datetime(2031, 5, 17, tzinfo=UTC), months_ahead=2) == 0
     names = {r[0] for r in sql("SELECT tablename FROM pg_tables WHERE schemaname = 'activity' AND tablename LIKE 'events_2031%%'")}
     assert names == {"events_2031_05", "events_2031_06", "events_2031_07"}
+
+
+def test_a_partition_created_late_takes_its_rows_from_the_default_partition(sql):
+    from datetime import UTC, datetime
+
+    from services.activity import service
+
+    # An event of a month with no partition yet lands in the default partition...
+    sql(
+        "INSERT INTO activity.events (event_id, occurred_at, user_id, event_type, recorded_at, recorded_by) "
+        "VALUES (gen_random_uuid(), '2033-02-10T00:00:00Z', 'late', 'VISIT', now(), 'test')"
+    )
+    assert sql("SELECT count(*) FROM activity.events_default WHERE user_id = 'late'") == [(1,)]
+    # ...and creating that month's partition later moves it there instead of failing.
+    assert service.ensure_event_partitions(datetime(2033, 2, 1, tzinfo=UTC), months_ahead=0) == 1
+    assert sql("SELECT count(*) FROM activity.events_default WHERE user_id = 'late'") == [(0,)]
+    assert sql("SELECT count(*) FROM activity.events_2033_02 WHERE user_id = 'late'") == [(1,)]
+    assert sql("SELECT count(*) FROM activity.events WHERE user_id = 'late'") == [(1,)]

@@ -30,3 +30,53 @@ def test_the_request_id_is_echoed(activity, as_user, user_id):
         pb.RecordActivityRequest(event_type=a.VISIT), metadata=(*as_user(user_id), ("x-request-id", "req-123")), timeout=5
     )
     assert ("x-request-id", "req-123") in tuple(call.trailing_metadata())
+
+
+def test_errors_carry_the_request_id_too(activity, as_user, user_id):
+    import grpc
+
+    try:
+        activity.RecordActivity(pb.RecordActivityRequest(), metadata=(*as_user(user_id), ("x-request-id", "req-err")), timeout=5)
+    except grpc.RpcError as e:
+        assert ("x-request-id", "req-err") in tuple(e.trailing_metadata())
+    else:
+        raise AssertionError("the call should have failed")
+
+
+def test_the_admin_rule_applies_to_direct_grpc_callers_sending_the_edge_header(activity, as_user, user_id):
+    import grpc
+
+    md = (*as_user(user_id), ("x-envoy-original-path", "/admin/api/users/x/activity"))
+    try:
+        activity.GetUserActivity(pb.GetUserActivityRequest(), metadata=md, timeout=5)
+    except grpc.RpcError as e:
+        assert e.code() == grpc.StatusCode.PERMISSION_DENIED
+    else:
+        raise AssertionError("a user must not pass the admin rule")
+
+
+def test_an_engage_rpc_without_a_policy_is_refused(settings):
+    from concurrent import futures
+
+    import grpc
+
+    from engage.activity.v1 import activity_service_pb2_grpc
+    from services.activity.servicer import ActivityServicer
+    from services.common import auth
+    from services.common.interceptor import EngageInterceptor
+
+    server = grpc.server(futures.ThreadPoolExecutor(2), interceptors=[EngageInterceptor(auth.Authenticator(settings), {})])
+    activity_service_pb2_grpc.add_ActivityServiceServicer_to_server(ActivityServicer(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            stub = activity_service_pb2_grpc.ActivityServiceStub(ch)
+            try:
+                stub.RecordActivity(pb.RecordActivityRequest(event_type=a.VISIT), timeout=5)
+            except grpc.RpcError as e:
+                assert e.code() == grpc.StatusCode.PERMISSION_DENIED
+            else:
+                raise AssertionError("an RPC with no enforced policy must not be served")
+    finally:
+        server.stop(0)

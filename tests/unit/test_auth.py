@@ -62,3 +62,25 @@ def test_a_jwks_configures_the_trusted_keys(settings):
 def test_user_ids_longer_than_128_characters_are_refused(settings):
     with pytest.raises(Unauthenticated):
         auth.Authenticator(settings).authenticate("Bearer " + auth.issue_token(settings, "x" * 129, "user"))
+
+
+def test_a_token_without_kid_is_verified_by_the_only_key(settings):
+    key = auth.load_or_create_dev_key(settings.dev_key_path)
+    token = jwt.encode(
+        {"sub": "alice", "role": "user", "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "exp": 2**31},
+        key,
+        algorithm="RS256",
+    )
+    assert auth.Authenticator(settings).authenticate(f"Bearer {token}").subject == "alice"
+
+
+def test_a_jwks_over_plain_http_is_refused(settings):
+    with pytest.raises(SystemExit):
+        auth.Authenticator(dataclasses.replace(settings, jwt_jwks="http://keys.example/jwks.json"))
+
+
+def test_refusals_do_not_say_which_check_failed(settings):
+    other = dataclasses.replace(settings, jwt_audience="other")
+    with pytest.raises(Unauthenticated) as e:
+        auth.Authenticator(settings).authenticate("Bearer " + auth.issue_token(other, "alice", "user"))
+    assert e.value.message == "the token was refused"

@@ -42,3 +42,9 @@ def test_nested_and_repeated_messages_are_named_by_path():
 def test_an_oversized_list_is_refused_without_walking_it():
     req = pb.RecordActivitiesRequest(events=[pb.RecordActivityRequest()] * 1001)
     assert fields(req) == {"events": "must have at most 1000 items"}
+
+
+def test_formats_match_the_whole_value():
+    # `$` alone would accept a trailing newline and let a malformed id reach the service.
+    assert set(fields(pb.RecordActivityRequest(event_type=a.VISIT, event_id="0b6f3c1e-9a0d-4c1b-8f5e-2d7a9c4e1b3f\n"))) == {"event_id"}
+    assert set(fields(pb.RecordActivityRequest(event_type=a.VISIT, currency="KRW\n"))) == {"currency"}
