@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +21,7 @@ MAX_META_BYTES = 4096
 
 @dataclass(frozen=True)
 class NewEvent:
-    event_id: uuid.UUID
+    event_id: str  # a UUID in canonical lower-case form
     user_id: str
     event_type: str
     value: int | None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,13 +107,13 @@ class KeyRecord:
 
 def record_events(
     conn: Connection, events: list[NewEvent], fingerprints: list[bytes], recorded_by: list[str], *, now: datetime
-) -> set[uuid.UUID]:
+) -> set[str]:
     """Records the events whose ids are new; returns the ids that were NOT recorded (seen before).
     `events` must have distinct ids."""
     payload = json.dumps(
         [
             {
-                "event_id": str(e.event_id),
+                "event_id": e.event_id,
                 "user_id": e.user_id,
                 "event_type": e.event_type,
                 "value": e.value,
@@ -131,12 +130,12 @@ def record_events(
         ]
     )
     rows = conn.execute(RECORD_EVENTS, {"events": payload, "now": now})
-    return {r[0] for r in rows}
+    return {str(r[0]) for r in rows}
 
 
-def existing_keys(conn: Connection, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, KeyRecord]:
+def existing_keys(conn: Connection, event_ids: list[str]) -> dict[str, KeyRecord]:
     rows = conn.execute(EXISTING_KEYS, {"event_ids": event_ids})
-    return {r.event_id: KeyRecord(r.user_id, bytes(r.fingerprint), r.recorded_at) for r in rows}
+    return {str(r.event_id): KeyRecord(r.user_id, bytes(r.fingerprint), r.recorded_at) for r in rows}
 
 
 USER_ACTIVITY = sa.text(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ class Outcome(str, Enum):
 
 @dataclass(frozen=True)
 class Recorded:
-    event_id: uuid.UUID
+    event_id: str
     user_id: str
     outcome: Outcome
     recorded_at: datetime
@@ -60,21 +59,22 @@ def _write(items: Sequence[tuple[NewEvent, str]]) -> list[Recorded]:
     now = datetime.now(UTC)
     events = [e for e, _ in items]
     prints = [domain.fingerprint(e) for e in events]
-    first: dict[uuid.UUID, int] = {}
+    first: dict[str, int] = {}
     for i, e in enumerate(events):
         first.setdefault(e.event_id, i)
     # Sorted by id: concurrent batches claim keys in the same order and cannot deadlock.
-    unique = sorted(first.values(), key=lambda i: events[i].event_id.bytes)
-
-    def work(conn) -> tuple[set[uuid.UUID], dict[uuid.UUID, repository.KeyRecord]]:
-        seen = repository.record_events(
-            conn, [events[i] for i in unique], [prints[i] for i in unique], [items[i][1] for i in unique], now=now
-        )
-        return seen, (repository.existing_keys(conn, list(seen)) if seen else {})
+    unique = sorted(first.values(), key=lambda i: events[i].event_id)
 
     # RECORD_EVENTS is one atomic statement, and the look-up of earlier keys reads only committed rows:
-    # autocommit saves the BEGIN and COMMIT round trips.
-    seen, existing = db.retrying(work, single_statements=True)
+    # autocommit saves the BEGIN and COMMIT round trips. Each is retried on its own, so a failed
+    # look-up never repeats (and misreports) a write that committed.
+    seen = db.retrying(
+        lambda conn: repository.record_events(
+            conn, [events[i] for i in unique], [prints[i] for i in unique], [items[i][1] for i in unique], now=now
+        ),
+        single_statements=True,
+    )
+    existing = db.retrying(lambda conn: repository.existing_keys(conn, list(seen)), single_statements=True) if seen else {}
     results = []
     for i, e in enumerate(events):
         j = first[e.event_id]
@@ -121,7 +121,7 @@ def record_event(
         raise AlreadyExists(
             "EVENT_ID_REUSED",
             "this event_id was already recorded with a different payload",
-            metadata={"event_id": str(event.event_id)},
+            metadata={"event_id": event.event_id},
         )
     return result
 

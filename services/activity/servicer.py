@@ -15,6 +15,7 @@ from services.common.auth import current_principal
 from services.common.config import settings
 
 _pb = activity_service_pb2
+_EVENT_TYPES = {v.number: v.name for v in activity_pb2.EventType.DESCRIPTOR.values}
 _OUTCOMES = {
     service.Outcome.RECORDED: _pb.RecordActivitiesResponse.EventResult.RECORDED,
     service.Outcome.DUPLICATE: _pb.RecordActivitiesResponse.EventResult.DUPLICATE,
@@ -33,9 +34,9 @@ def _ts(dt: datetime | None) -> timestamp_pb2.Timestamp | None:
 def to_event(req: _pb.RecordActivityRequest, now: datetime) -> NewEvent:
     given = req.HasField("occurred_at")
     return NewEvent(
-        event_id=uuid.UUID(req.event_id) if req.event_id else uuid.uuid4(),
+        event_id=req.event_id.lower() if req.event_id else str(uuid.uuid4()),  # format checked by the interceptor
         user_id=req.user_id,
-        event_type=activity_pb2.EventType.Name(req.event_type),
+        event_type=_EVENT_TYPES[req.event_type],
         value=req.value if req.HasField("value") else None,
         amount=req.amount if req.HasField("amount") else None,
         currency=req.currency or None,
@@ -55,20 +56,21 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
             user_id=result.user_id,
             updated_at=_ts(result.recorded_at),
             duplicate=result.outcome is service.Outcome.DUPLICATE,
-            event_id=str(result.event_id),
+            event_id=result.event_id,
         )
 
     def RecordActivities(self, request, context):
         now = datetime.now(UTC)
         events = [to_event(e, now) for e in request.events]
         results = service.record_events(events, current_principal(), now=now)
+        stamps: dict[datetime, timestamp_pb2.Timestamp] = {}  # most results share one time
         return _pb.RecordActivitiesResponse(
             results=[
                 _pb.RecordActivitiesResponse.EventResult(
-                    event_id=str(r.event_id),
+                    event_id=r.event_id,
                     user_id=r.user_id,
                     outcome=_OUTCOMES[r.outcome],
-                    updated_at=_ts(r.recorded_at),
+                    updated_at=stamps.get(r.recorded_at) or stamps.setdefault(r.recorded_at, _ts(r.recorded_at)),
                 )
                 for r in results
             ]

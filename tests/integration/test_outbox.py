@@ -36,7 +36,7 @@ def on_recorded(payload: dict) -> None:
 def _event(user_id: str) -> NewEvent:
     from datetime import UTC, datetime
 
-    return NewEvent(uuid.uuid4(), user_id, "VISIT", None, None, None, None, None, {"k": 1}, datetime.now(UTC), False)
+    return NewEvent(str(uuid.uuid4()), user_id, "VISIT", None, None, None, None, None, {"k": 1}, datetime.now(UTC), False)
 
 
 def test_a_failed_write_publishes_nothing(sql, user_id):

@@ -17,7 +17,7 @@ NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 
 def event(kind: str = "VISIT", **kw) -> NewEvent:
     base = dict(
-        event_id=uuid.UUID(int=1), user_id="u1", event_type=kind, value=None, amount=None, currency=None,
+        event_id=str(uuid.UUID(int=1)), user_id="u1", event_type=kind, value=None, amount=None, currency=None,
         category=None, order_id=None, meta=None, occurred_at=NOW, occurred_at_given=False,
     )
     return NewEvent(**{**base, **kw})
