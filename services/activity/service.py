@@ -1,4 +1,5 @@
-"""Service layer of Activity: each function is one transaction, called by the servicer or an actor."""
+"""Service layer of Activity, called by the servicer or an actor. Each write is atomic: one statement
+per batch (autocommit) for events, one transaction for deposits."""
 
 from __future__ import annotations
 

@@ -34,12 +34,23 @@ class Coalescer(Generic[I, R]):
         self._write = write
         self._max = max_batch
         self._queue: queue.SimpleQueue[_Slot[I, R]] = queue.SimpleQueue()
-        for n in range(writers):
-            threading.Thread(target=self._run, name=f"{name}-{n}", daemon=True).start()
+        self._writers, self._name = writers, name
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def _start(self) -> None:
+        """Starts the writer threads on first use, so importing a service starts no threads."""
+        with self._start_lock:
+            if not self._started:
+                for n in range(self._writers):
+                    threading.Thread(target=self._run, name=f"{self._name}-{n}", daemon=True).start()
+                self._started = True
 
     def submit(self, item: I, timeout: float | None = None) -> R:
         """Writes `item` with whatever else is queued; raises TimeoutError after `timeout` seconds
         (the item may still be written later, as with any deadline)."""
+        if not self._started:
+            self._start()
         slot: _Slot[I, R] = _Slot(item)
         self._queue.put(slot)
         if not slot.done.wait(timeout):
