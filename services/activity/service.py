@@ -14,7 +14,7 @@ from services.common import db
 from services.common.auth import Principal
 from services.common.coalesce import Coalescer
 from services.common.config import settings
-from services.common.errors import AlreadyExists, FieldViolation, InvalidArgument, Unavailable
+from services.common.errors import AlreadyExists, DeadlineExceeded, FieldViolation, InvalidArgument, Unavailable
 
 
 class Outcome(str, Enum):
@@ -109,14 +109,18 @@ def record_event(
 ) -> Recorded:
     """Records one event exactly once; a reuse of its event_id with another payload is ALREADY_EXISTS.
 
-    `timeout` (the caller's remaining deadline) bounds the wait for the write; past it the caller gets
-    UNAVAILABLE and may retry with the same event_id.
+    `timeout` (the caller's remaining deadline) bounds the wait for the write: past it the caller gets
+    DEADLINE_EXCEEDED, past WRITE_TIMEOUT_SECONDS UNAVAILABLE; either way it may retry with the same
+    event_id (the write may still land, and a retry then answers `duplicate`).
     """
     (checked,) = _checked([event], caller, now or datetime.now(UTC), "")
-    wait = WRITE_TIMEOUT_SECONDS if timeout is None else min(max(timeout, 0.001), WRITE_TIMEOUT_SECONDS)
+    by_deadline = timeout is not None and timeout < WRITE_TIMEOUT_SECONDS
+    wait = max(timeout, 0.001) if by_deadline else WRITE_TIMEOUT_SECONDS
     try:
         result = _single_writer.submit((checked, caller.subject), timeout=wait)
     except TimeoutError:
+        if by_deadline:
+            raise DeadlineExceeded("DEADLINE_EXCEEDED", "the deadline passed before the event was written") from None
         raise Unavailable("WRITE_TIMEOUT", "the event could not be written in time; retry with the same event_id") from None
     if result.outcome is Outcome.CONFLICT:
         raise AlreadyExists(

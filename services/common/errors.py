@@ -75,3 +75,7 @@ class ResourceExhausted(DomainError):
 
 class Unavailable(DomainError):
     code = grpc.StatusCode.UNAVAILABLE
+
+
+class DeadlineExceeded(DomainError):
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
