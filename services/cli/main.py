@@ -31,7 +31,10 @@ def _cmd_serve(args) -> int:
     from services.common import server
     from services.common.config import settings
 
-    server.serve(settings(), args.service or None)
+    processes = args.processes or settings().grpc_processes
+    if processes > 1:
+        return server.serve_processes(settings(), args.service or None, processes)
+    server.serve(settings(), args.service or None, reuse_port=args.reuse_port)
     return 0
 
 
@@ -110,6 +113,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="serve the gRPC services")
     s.add_argument("--service", action="append", help="serve only this service (repeatable)")
+    s.add_argument("--processes", type=int, default=0, help="server processes on one port (default GRPC_PROCESSES)")
+    s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set for the processes of --processes
     s.set_defaults(fn=_cmd_serve)
 
     w = sub.add_parser("worker", help="run a Dramatiq worker for every actor")
@@ -134,6 +139,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="benchmark RecordActivity (gRPC single/batch, REST) against pgbench")
     b.add_argument("--seconds", type=float, default=10.0)
     b.add_argument("--concurrency", type=int, default=16)
+    b.add_argument("--processes", type=int, default=2, help="gRPC server processes (GRPC_PROCESSES)")
     b.set_defaults(fn=_cmd_bench)
     return p
 

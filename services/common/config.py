@@ -46,6 +46,7 @@ class Settings:
     grpc_host: str
     grpc_port: int
     grpc_workers: int
+    grpc_processes: int
     edge_port: int
     edge_admin_port: int
     metrics_port: int
@@ -79,6 +80,7 @@ def load() -> Settings:
         grpc_host=os.environ.get("GRPC_HOST", "127.0.0.1"),
         grpc_port=_int("GRPC_PORT", 50051),
         grpc_workers=_int("GRPC_WORKERS", 8),
+        grpc_processes=_int("GRPC_PROCESSES", 1),
         edge_port=_int("EDGE_PORT", 8080),
         edge_admin_port=_int("EDGE_ADMIN_PORT", 9901),
         metrics_port=_int("METRICS_PORT", 9464),

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import importlib
 import ipaddress
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import logging
 import signal
 import threading
@@ -26,8 +31,11 @@ log = logging.getLogger("engage.server")
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
-def build_server(settings: Settings, names: list[str] | None = None, port: int | None = None) -> tuple[grpc.Server, int, health.HealthServicer]:
-    """Returns (server, bound port, health servicer); `port=0` picks a free port (tests)."""
+def build_server(
+    settings: Settings, names: list[str] | None = None, port: int | None = None, reuse_port: bool = False
+) -> tuple[grpc.Server, int, health.HealthServicer]:
+    """Returns (server, bound port, health servicer); `port=0` picks a free port (tests).
+    `reuse_port` lets several processes listen on one port (see serve_processes)."""
     names = names or list(SERVICES)
     unknown = sorted(set(names) - set(SERVICES))
     if unknown:
@@ -40,7 +48,7 @@ def build_server(settings: Settings, names: list[str] | None = None, port: int |
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", int(reuse_port)),
         ],
         maximum_concurrent_rpcs=settings.grpc_workers * 8,
     )
@@ -70,23 +78,71 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def serve(settings: Settings, names: list[str] | None = None) -> None:
-    """Serves until SIGINT/SIGTERM, then reports NOT_SERVING and drains in-flight RPCs (5 s grace)."""
+def _check_auth_setup(settings: Settings) -> None:
     if not settings.jwt_jwks and not _is_loopback(settings.grpc_host):
         raise SystemExit(
             f"JWT_JWKS is not set: the local dev signing key may only be trusted on a loopback address, "
             f"not {settings.grpc_host}. Set JWT_JWKS to the keys that sign your tokens."
         )
-    server, port, health_servicer = build_server(settings, names)
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def serve(settings: Settings, names: list[str] | None = None, reuse_port: bool = False) -> None:
+    """Serves until SIGINT/SIGTERM, then reports NOT_SERVING and drains in-flight RPCs (5 s grace)."""
+    _check_auth_setup(settings)
+    server, port, health_servicer = build_server(settings, names, reuse_port=reuse_port)
     if not settings.jwt_jwks:
         log.warning("JWT_JWKS is not set: trusting the local dev signing key in %s (development only)", settings.dev_key_path)
     metrics.serve(settings.metrics_port)
     server.start()
     log.info("gRPC listening", extra={"fields": {"address": f"{settings.grpc_host}:{port}", "services": names or list(SERVICES)}})
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    _stop_event().wait()
     health_servicer.enter_graceful_shutdown()
     server.stop(grace=5).wait()
     log.info("gRPC stopped")
+
+
+def serve_processes(settings: Settings, names: list[str] | None, processes: int) -> int:
+    """Runs `processes` server processes on one port (SO_REUSEPORT; the kernel spreads connections).
+
+    One Python process cannot use more than about one core for gRPC (measured: a second process
+    served 20% more events on 2 cores). The parent only supervises and exposes the children's
+    metrics, aggregated through prometheus_client's multiprocess mode.
+    """
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    _check_auth_setup(settings)
+    metrics_dir = tempfile.mkdtemp(prefix="engage-metrics-")
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=metrics_dir, METRICS_PORT="0")
+    argv = [sys.executable, "-m", "services.cli.main", "serve", "--processes", "1", "--reuse-port"]
+    for name in names or []:
+        argv += ["--service", name]
+    children = [subprocess.Popen(argv, env=env) for _ in range(processes)]
+    if settings.metrics_port:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=metrics_dir)
+        start_http_server(settings.metrics_port, addr="127.0.0.1", registry=registry)
+    stop = _stop_event()
+    crashed = False
+    while not stop.wait(0.5):
+        if any(c.poll() is not None for c in children):
+            log.error("a server process exited; stopping the others")
+            crashed = True
+            break
+    for c in children:
+        if c.poll() is None:
+            c.send_signal(signal.SIGTERM)
+    for c in children:
+        try:
+            c.wait(15)
+        except subprocess.TimeoutExpired:
+            c.kill()
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 1 if crashed else 0

@@ -144,7 +144,9 @@ def render(settings: Settings, descriptor: Path = DESCRIPTOR, openapi: Path = OP
                     "typed_extension_protocol_options": {
                         "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
                             "@type": _HTTP_OPTIONS,
-                            "explicit_http_config": {"http2_protocol_options": {}},
+                            # At most 32 streams per connection: under load Envoy opens more
+                            # connections, which the kernel spreads over GRPC_PROCESSES servers.
+                            "explicit_http_config": {"http2_protocol_options": {"max_concurrent_streams": 32}},
                         }
                     },
                     "load_assignment": {

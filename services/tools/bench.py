@@ -70,21 +70,28 @@ async def _grpc_load(target: str, token: str, seconds: float, concurrency: int, 
     events = 0
     method = "/engage.activity.v1.ActivityService/" + ("RecordActivity" if batch == 1 else "RecordActivities")
     pending = iter(requests)
-    async with grpc.aio.insecure_channel(target) as channel:
-        call = channel.unary_unary(method)  # bytes in, bytes out
-        deadline = time.perf_counter() + seconds
+    # Several connections, as several backends would open: the kernel spreads them over the server
+    # processes (GRPC_PROCESSES). A local subchannel pool keeps the channels from sharing one.
+    channels = [grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(4)]
+    calls = [ch.unary_unary(method) for ch in channels]  # bytes in, bytes out
+    deadline = time.perf_counter() + seconds
 
-        async def one_client() -> None:
-            nonlocal events
-            for body in pending:
-                if time.perf_counter() >= deadline:
-                    return
-                started = time.perf_counter()
-                await call(body, metadata=md, timeout=30)
-                latencies.append(time.perf_counter() - started)
-                events += batch
+    async def one_client(n: int) -> None:
+        nonlocal events
+        call = calls[n % len(calls)]
+        for body in pending:
+            if time.perf_counter() >= deadline:
+                return
+            started = time.perf_counter()
+            await call(body, metadata=md, timeout=30)
+            latencies.append(time.perf_counter() - started)
+            events += batch
 
-        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    try:
+        await asyncio.gather(*(one_client(n) for n in range(concurrency)))
+    finally:
+        for ch in channels:
+            await ch.close()
     if next(pending, None) is None:
         raise SystemExit("the benchmark ran out of prepared requests; raise their number")
     return events, latencies
@@ -177,7 +184,8 @@ def main(args) -> int:
     migrate.upgrade(url)
     grpc_port, edge_port, admin_port = _free_port(), _free_port(), _free_port()
     env = dict(os.environ, DATABASE_URL=url, GRPC_PORT=str(grpc_port), EDGE_PORT=str(edge_port),
-               EDGE_ADMIN_PORT=str(admin_port), METRICS_PORT="0", LOG_LEVEL="WARNING", ENGAGE_HOME=str(s.home))
+               EDGE_ADMIN_PORT=str(admin_port), METRICS_PORT="0", LOG_LEVEL="WARNING", ENGAGE_HOME=str(s.home),
+               GRPC_PROCESSES=str(args.processes))
     me = [sys.executable, "-m", "services.cli.main"]
     procs = [subprocess.Popen([*me, "serve"], env=env), subprocess.Popen([*me, "edge"], env=env)]
     try:
@@ -213,7 +221,8 @@ def main(args) -> int:
         ("REST via Envoy serial (1 in flight)", f"{len(r_serial) / sum(r_serial):,.0f} events/s", f"p50 {_pct(r_serial, 50):.2f} ms  p99 {_pct(r_serial, 99):.2f} ms"),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"\nRecordActivity benchmark ({d:.0f} s per run, {os.cpu_count()} cores shared by client, server, Envoy and PostgreSQL)")
+    print(f"\nRecordActivity benchmark ({d:.0f} s per run, {args.processes} server processes, "
+          f"{os.cpu_count()} cores shared by client, server, Envoy and PostgreSQL)")
     for name, rate, note in rows:
         print(f"  {name:<{width}}  {rate:>18}  {note}")
     print(f"  REST p50 - gRPC p50 = {_pct(r_serial, 50) - _pct(g_serial, 50):+.2f} ms; mean gRPC latency under load {statistics.mean(lat1) * 1000:.2f} ms")
