@@ -12,7 +12,7 @@ from services.activity import domain, repository
 from services.activity.domain import NewEvent
 from services.common import db
 from services.common.auth import Principal
-from services.common.coalesce import Coalescer
+from services.common.coalesce import Coalescer, WaitExpired
 from services.common.config import settings
 from services.common.errors import AlreadyExists, DeadlineExceeded, FieldViolation, InvalidArgument, Unavailable
 
@@ -93,7 +93,15 @@ def _write(items: Sequence[tuple[NewEvent, str]]) -> list[Recorded]:
 
 
 # Single events from concurrent requests are written together (group commit): see coalesce.py.
-_single_writer: Coalescer[tuple[NewEvent, str], Recorded] = Coalescer(_write, name="activity-writer", writers=4)
+def _bad_data(e: BaseException) -> bool:
+    """A failure caused by one event's data (SQLSTATE class 22 or 23), worth retrying events alone."""
+    sqlstate = getattr(getattr(e, "orig", None), "sqlstate", None) or ""
+    return sqlstate[:2] in {"22", "23"}
+
+
+_single_writer: Coalescer[tuple[NewEvent, str], Recorded] = Coalescer(
+    _write, isolate=_bad_data, name="activity-writer", writers=4
+)
 WRITE_TIMEOUT_SECONDS = 30.0
 
 
@@ -115,10 +123,11 @@ def record_event(
     """
     (checked,) = _checked([event], caller, now or datetime.now(UTC), "")
     by_deadline = timeout is not None and timeout < WRITE_TIMEOUT_SECONDS
-    wait = max(timeout, 0.001) if by_deadline else WRITE_TIMEOUT_SECONDS
+    if by_deadline and timeout <= 0:
+        raise DeadlineExceeded("DEADLINE_EXCEEDED", "the deadline passed before the event was written")
     try:
-        result = _single_writer.submit((checked, caller.subject), timeout=wait)
-    except TimeoutError:
+        result = _single_writer.submit((checked, caller.subject), timeout=timeout if by_deadline else WRITE_TIMEOUT_SECONDS)
+    except WaitExpired:
         if by_deadline:
             raise DeadlineExceeded("DEADLINE_EXCEEDED", "the deadline passed before the event was written") from None
         raise Unavailable("WRITE_TIMEOUT", "the event could not be written in time; retry with the same event_id") from None

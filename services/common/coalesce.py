@@ -2,8 +2,10 @@
 
 A request thread calls `submit(item)` and blocks; writer threads take everything queued (up to
 `max_batch`) and call `write(items) -> results` once for the lot. Under load one database round
-trip and one statement serve many requests; alone, a request is written at once (no timer). If a
-batch fails, each of its items is retried alone, so one bad item fails only its own caller.
+trip and one statement serve many requests; alone, a request is written at once (no timer).
+When a batch fails with an error `isolate` accepts (bad data in one item), each item is retried
+alone, so one bad item fails only its own caller; any other error (the database is down) goes to
+every caller of the batch at once. Items whose callers stopped waiting are not written.
 """
 
 from __future__ import annotations
@@ -19,19 +21,33 @@ I = TypeVar("I")
 R = TypeVar("R")
 
 
+class WaitExpired(Exception):
+    """The caller's wait ended before its item was written (the write may still happen)."""
+
+
 class _Slot(Generic[I, R]):
-    __slots__ = ("item", "done", "result", "error")
+    __slots__ = ("item", "done", "result", "error", "abandoned")
 
     def __init__(self, item: I) -> None:
         self.item = item
         self.done = threading.Event()
         self.result: R | None = None
         self.error: BaseException | None = None
+        self.abandoned = False
 
 
 class Coalescer(Generic[I, R]):
-    def __init__(self, write: Callable[[Sequence[I]], Sequence[R]], *, writers: int = 4, max_batch: int = 256, name: str = "coalesce") -> None:
+    def __init__(
+        self,
+        write: Callable[[Sequence[I]], Sequence[R]],
+        *,
+        isolate: Callable[[BaseException], bool] = lambda e: True,
+        writers: int = 4,
+        max_batch: int = 256,
+        name: str = "coalesce",
+    ) -> None:
         self._write = write
+        self._isolate = isolate
         self._max = max_batch
         self._queue: queue.SimpleQueue[_Slot[I, R]] = queue.SimpleQueue()
         self._writers, self._name = writers, name
@@ -47,14 +63,15 @@ class Coalescer(Generic[I, R]):
                 self._started = True
 
     def submit(self, item: I, timeout: float | None = None) -> R:
-        """Writes `item` with whatever else is queued; raises TimeoutError after `timeout` seconds
-        (the item may still be written later, as with any deadline)."""
+        """Writes `item` with whatever else is queued; raises WaitExpired after `timeout` seconds
+        (the item may still be written if a writer already took it, as with any deadline)."""
         if not self._started:
             self._start()
         slot: _Slot[I, R] = _Slot(item)
         self._queue.put(slot)
         if not slot.done.wait(timeout):
-            raise TimeoutError("the write did not complete in time")
+            slot.abandoned = True
+            raise WaitExpired("the write did not complete in time")
         if slot.error is not None:
             raise slot.error
         return slot.result  # type: ignore[return-value]
@@ -67,7 +84,9 @@ class Coalescer(Generic[I, R]):
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._complete(batch)
+            batch = [s for s in batch if not s.abandoned]
+            if batch:
+                self._complete(batch)
 
     def _complete(self, batch: list[_Slot[I, R]]) -> None:
         try:
@@ -75,12 +94,13 @@ class Coalescer(Generic[I, R]):
             if len(results) != len(batch):
                 raise RuntimeError(f"write returned {len(results)} results for {len(batch)} items")
         except BaseException as e:  # noqa: BLE001 - handed to the callers, never swallowed
-            if len(batch) > 1:
+            if len(batch) > 1 and self._isolate(e):
                 for slot in batch:
                     self._complete([slot])
                 return
-            batch[0].error = e
-            batch[0].done.set()
+            for slot in batch:
+                slot.error = e
+                slot.done.set()
             return
         for slot, result in zip(batch, results):
             slot.result = result

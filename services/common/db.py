@@ -36,6 +36,7 @@ def make_engine(url: str, pool_size: int = 16) -> Engine:
             # Server-side prepared statements after the 2nd execution: the hot statements are few.
             "prepare_threshold": 2,
             "application_name": "engage",
+            "connect_timeout": 5,
             # No request waits on a lock or runs a statement without bound.
             "options": "-c lock_timeout=5s -c statement_timeout=30s",
         },

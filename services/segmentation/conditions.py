@@ -16,15 +16,17 @@ Values are always bound parameters; field names map to fixed SQL expressions, ne
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Union
 
 MAX_DEPTH = 10
 MAX_NODES = 100
 MAX_LIST = 100
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# RFC 3339 date-time with a required offset; fractions up to microseconds (what PostgreSQL keeps).
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def parse(condition: Any) -> Node:
     count = [0]
     node = _parse(condition, "$", 1, problems, count)
     if count[0] > MAX_NODES:
-        problems.append(("$", f"has {count[0]} nodes; at most {MAX_NODES} are allowed"))
+        problems.append(("$", f"has more than {MAX_NODES} nodes"))
     if problems or node is None:
         raise ConditionError(problems or [("$", "is not a condition")])
     return node
@@ -109,6 +111,8 @@ def parse(condition: Any) -> Node:
 
 def _parse(c: Any, path: str, depth: int, problems: list, count: list) -> Node | None:
     count[0] += 1
+    if count[0] > MAX_NODES:
+        return None  # reported once by parse(); stop walking an oversized condition
     if depth > MAX_DEPTH:
         problems.append((path, f"nests deeper than {MAX_DEPTH} levels"))
         return None
@@ -145,10 +149,10 @@ def _parse_leaf(c: dict, path: str, problems: list) -> Leaf | None:
         return None
     name, op = c.get("field"), c.get("op")
     ok = True
-    if name not in FIELDS:
+    if not isinstance(name, str) or name not in FIELDS:
         problems.append((f"{path}.field", f"unknown field {name!r}; known: {', '.join(sorted(FIELDS))}"))
         ok = False
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:
         problems.append((f"{path}.op", f"unknown operator {op!r}; known: {', '.join(sorted(OPS))}"))
         ok = False
     if not ok:
@@ -197,22 +201,25 @@ def _value(field: Field, v: Any, path: str, problems: list) -> int | datetime | 
     if not isinstance(v, str):
         problems.append((path, f"{field.name} compares with RFC 3339 times such as 2026-01-31T00:00:00+09:00"))
         return None
-    try:
-        dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        dt = None
+    dt = None
+    if _RFC3339.fullmatch(v):
+        try:
+            dt = datetime.fromisoformat(v.replace("z", "Z").replace("Z", "+00:00"))
+        except ValueError:
+            dt = None
     if dt is None or dt.tzinfo is None:
         problems.append((path, "must be an RFC 3339 time with an offset, such as 2026-01-31T00:00:00+09:00"))
         return None
     return dt
 
 
-def to_sql(node: Node) -> tuple[str, dict[str, Any]]:
-    """A boolean SQL expression over the facts row `f` (and :now), with its bound parameters."""
+def to_sql(node: Node, prefix: str = "c") -> tuple[str, dict[str, Any]]:
+    """A boolean SQL expression over the facts row `f` (and :now), with its bound parameters named
+    `<prefix>0`, `<prefix>1`, ...: give each condition compiled into one statement its own prefix."""
     params: dict[str, Any] = {}
 
     def bind(v: Any) -> str:
-        name = f"c{len(params)}"
+        name = f"{prefix}{len(params)}"
         params[name] = v
         return f":{name}"
 
@@ -245,7 +252,7 @@ def field_value(field: Field, facts: dict[str, Any], now: datetime) -> int | dat
     """The value of `field` for one user's facts, computed as the SQL expression computes it."""
     if field.name.startswith("days_since_"):
         at = facts.get(field.name.replace("days_since_", "") + "_at")
-        return None if at is None else math.floor((now - at).total_seconds() / 86400)
+        return None if at is None else (now - at) // timedelta(days=1)
     return facts.get(field.name)
 
 
@@ -261,15 +268,21 @@ def failed_leaves(node: Node, facts: dict[str, Any], now: datetime) -> list[Leaf
             return [leaf for r in results for leaf in r]
         return [] if any(not r for r in results) else [leaf for r in results for leaf in r]
     if isinstance(node, Not):
-        inner = failed_leaves(node.item, facts, now)
-        return [] if inner else [_leaf_of(node.item)]
+        return held_leaves(node.item, facts, now)
     return [] if _holds(node, facts, now) else [node]
 
 
-def _leaf_of(node: Node) -> Leaf:
-    while not isinstance(node, Leaf):
-        node = node.items[0] if isinstance(node, Group) else node.item
-    return node
+def held_leaves(node: Node, facts: dict[str, Any], now: datetime) -> list[Leaf]:
+    """The leaves that make `node` true for these facts (empty when it is false): what a `not` over
+    it objects to."""
+    if isinstance(node, Group):
+        results = [held_leaves(x, facts, now) for x in node.items]
+        if node.kind == "any":
+            return [leaf for r in results for leaf in r]
+        return [] if any(not r for r in results) else [leaf for r in results for leaf in r]
+    if isinstance(node, Not):
+        return failed_leaves(node.item, facts, now)
+    return [node] if _holds(node, facts, now) else []
 
 
 def _holds(leaf: Leaf, facts: dict[str, Any], now: datetime) -> bool:

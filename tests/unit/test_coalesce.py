@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from services.common.coalesce import Coalescer
+from services.common.coalesce import Coalescer, WaitExpired
 
 
 def test_concurrent_callers_are_batched_and_each_gets_its_own_result():
@@ -57,7 +57,41 @@ def test_a_wrong_number_of_results_fails_the_callers_instead_of_hanging():
         c.submit(1, timeout=5)
 
 
-def test_a_caller_stops_waiting_at_its_timeout():
-    c = Coalescer(lambda items: threading.Event().wait(1) or list(items), writers=1)
-    with pytest.raises(TimeoutError):
-        c.submit(1, timeout=0.05)
+def test_a_caller_stops_waiting_at_its_timeout_and_its_item_is_not_written():
+    written: list[int] = []
+    gate = threading.Event()
+
+    def write(items):
+        gate.wait(5)
+        written.extend(items)
+        return list(items)
+
+    c = Coalescer(write, writers=1, max_batch=1)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(c.submit, 1)  # occupies the only writer
+        threading.Event().wait(0.05)
+        with pytest.raises(WaitExpired):
+            c.submit(2, timeout=0.05)  # gives up while queued
+        gate.set()
+        assert first.result(5) == 1
+    threading.Event().wait(0.2)
+    assert written == [1]
+
+
+def test_an_error_not_caused_by_one_item_goes_to_every_caller_of_the_batch():
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def write(items):
+        gate.wait(5)
+        calls.append(len(items))
+        raise ConnectionError("database down")
+
+    c = Coalescer(write, isolate=lambda e: not isinstance(e, ConnectionError), writers=1)
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(c.submit, i) for i in range(8)]
+        threading.Timer(0.2, gate.set).start()
+        for f in futures:
+            with pytest.raises(ConnectionError):
+                f.result(10)
+    assert len(calls) < 8  # not retried item by item

@@ -42,6 +42,10 @@ def test_the_seed_conditions_parse():
         ({"not": {"all": [{"field": "dice_plays", "op": "in", "value": [1, "2"]}]}}, "$.not.all[0].value[1]"),
         ({"field": "dice_plays", "op": ">", "value": 1, "extra": 1}, "$"),
         ([], "$"),
+        ({"field": [], "op": "=="}, "$.field"),
+        ({"field": "dice_plays", "op": {}}, "$.op"),
+        ({"field": "last_login_at", "op": ">", "value": "2026-01-31 00:00+09:00"}, "$.value"),
+        ({"field": "last_login_at", "op": ">", "value": "2026W051T00+09"}, "$.value"),
     ],
 )
 def test_a_bad_condition_names_the_json_path_of_the_bad_node(condition, path):
@@ -87,3 +91,14 @@ def test_the_explanation_names_the_failing_conditions():
     node = c.parse({"all": [{"field": "deposit_amount", "op": ">=", "value": 1_000_000}, {"field": "dice_plays", "op": ">", "value": 0}]})
     failed = c.failed_leaves(node, {"deposit_amount": 10, "dice_plays": 3}, NOW)
     assert [leaf.path for leaf in failed] == ["$.all[0]"]
+
+
+def test_the_explanation_under_not_names_the_leaf_that_held():
+    node = c.parse({"not": {"any": [{"field": "dice_plays", "op": "==", "value": 1}, {"field": "roulette_plays", "op": "==", "value": 2}]}})
+    failed = c.failed_leaves(node, {"dice_plays": 5, "roulette_plays": 2}, NOW)
+    assert [leaf.field.name for leaf in failed] == ["roulette_plays"]
+
+
+def test_compiled_parameters_can_be_prefixed_to_combine_conditions():
+    sql, params = c.to_sql(c.parse({"field": "dice_plays", "op": ">", "value": 3}), prefix="r7_")
+    assert params == {"r7_0": 3} and ":r7_0" in sql
