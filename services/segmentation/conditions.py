@@ -262,27 +262,21 @@ def evaluate(node: Node, facts: dict[str, Any], now: datetime) -> bool:
 
 def failed_leaves(node: Node, facts: dict[str, Any], now: datetime) -> list[Leaf]:
     """The leaves that make `node` false for these facts (empty when it holds): an explanation."""
-    if isinstance(node, Group):
-        results = [failed_leaves(x, facts, now) for x in node.items]
-        if node.kind == "all":
-            return [leaf for r in results for leaf in r]
-        return [] if any(not r for r in results) else [leaf for r in results for leaf in r]
-    if isinstance(node, Not):
-        return held_leaves(node.item, facts, now)
-    return [] if _holds(node, facts, now) else [node]
+    return _witnesses(node, facts, now, False)
 
 
-def held_leaves(node: Node, facts: dict[str, Any], now: datetime) -> list[Leaf]:
-    """The leaves that make `node` true for these facts (empty when it is false): what a `not` over
-    it objects to."""
-    if isinstance(node, Group):
-        results = [held_leaves(x, facts, now) for x in node.items]
-        if node.kind == "any":
-            return [leaf for r in results for leaf in r]
-        return [] if any(not r for r in results) else [leaf for r in results for leaf in r]
+def _witnesses(node: Node, facts: dict[str, Any], now: datetime, value: bool) -> list[Leaf]:
+    """The leaves that make `node` evaluate to `value`; empty when it evaluates to the opposite."""
+    if isinstance(node, Leaf):
+        return [node] if _holds(node, facts, now) is value else []
     if isinstance(node, Not):
-        return failed_leaves(node.item, facts, now)
-    return [node] if _holds(node, facts, now) else []
+        return _witnesses(node.item, facts, now, not value)
+    found = [_witnesses(x, facts, now, value) for x in node.items]
+    # "all" is true (and "any" false) only when every item is; otherwise one item decides.
+    every_item_needed = (node.kind == "all") is value
+    if every_item_needed and any(not w for w in found):
+        return []
+    return [leaf for w in found for leaf in w]
 
 
 def _holds(leaf: Leaf, facts: dict[str, Any], now: datetime) -> bool:
