@@ -152,6 +152,29 @@ def user_activity(conn: Connection, user_id: str) -> sa.Row:
     return conn.execute(USER_ACTIVITY, {"user_id": user_id}).one()
 
 
+LIST_EVENTS = sa.text(
+    """
+SELECT event_id::text AS event_id, user_id, event_type, value, amount, currency, category, order_id, meta,
+       occurred_at, recorded_at
+FROM activity.events
+WHERE user_id = :user_id
+  AND (CAST(:event_type AS text) IS NULL OR event_type = :event_type)
+  AND (CAST(:after_at AS timestamptz) IS NULL OR (occurred_at, event_id) < (:after_at, CAST(:after_id AS uuid)))
+ORDER BY occurred_at DESC, event_id DESC
+LIMIT :limit
+"""
+)
+
+
+def list_events(
+    conn: Connection, user_id: str, event_type: str | None, after: tuple[datetime, str] | None, limit: int
+) -> list[sa.Row]:
+    """A page of the user's events, newest first, after the key `after` (keyset, via the user index)."""
+    after_at, after_id = after if after else (None, None)
+    params = {"user_id": user_id, "event_type": event_type, "after_at": after_at, "after_id": after_id, "limit": limit}
+    return list(conn.execute(LIST_EVENTS, params))
+
+
 def lock_deposits(conn: Connection, user_ids: list[str]) -> dict[str, int]:
     """Creates missing deposit rows at 0, then locks all of them (in user order) and returns the amounts."""
     conn.execute(

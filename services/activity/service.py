@@ -10,7 +10,7 @@ from enum import Enum
 
 from services.activity import domain, repository
 from services.activity.domain import NewEvent
-from services.common import db
+from services.common import db, pagination
 from services.common.auth import Principal
 from services.common.coalesce import Coalescer, WaitExpired
 from services.common.config import settings
@@ -138,6 +138,19 @@ def record_event(
             metadata={"event_id": event.event_id},
         )
     return result
+
+
+def list_user_events(user_id: str, event_type: str | None, size: int, token: str) -> tuple[list, str]:
+    """One page of a user's events, newest first, and the token of the next page ("" at the end)."""
+    scope = {"user_id": user_id, "event_type": event_type}
+    after = pagination.decode(token, scope)
+    limit = pagination.page_size(size)
+    key = (datetime.fromisoformat(after[0]), after[1]) if after else None
+    with db.transaction() as conn:
+        rows = repository.list_events(conn, user_id, event_type, key, limit + 1)
+    page, more = rows[:limit], len(rows) > limit
+    next_token = pagination.encode([page[-1].occurred_at.isoformat(), page[-1].event_id], scope) if more else ""
+    return page, next_token
 
 
 def get_user_activity(user_id: str):

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import grpc
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from engage.activity.v1 import activity_pb2, activity_service_pb2, activity_service_pb2_grpc
 from services.activity import service
@@ -29,6 +29,14 @@ def _ts(dt: datetime | None) -> timestamp_pb2.Timestamp | None:
     ts = timestamp_pb2.Timestamp()
     ts.FromDatetime(dt)
     return ts
+
+
+def _struct(value: dict | None) -> struct_pb2.Struct | None:
+    if value is None:
+        return None
+    out = struct_pb2.Struct()
+    out.update(value)
+    return out
 
 
 def to_event(req: _pb.RecordActivityRequest, now: datetime) -> NewEvent:
@@ -97,6 +105,29 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
                 first_seen_at=_ts(row.first_seen_at),
                 updated_at=_ts(row.updated_at),
             )
+        )
+
+    def ListUserEvents(self, request, context):
+        event_type = _EVENT_TYPES[request.event_type] if request.event_type else None
+        rows, next_token = service.list_user_events(request.user_id, event_type, request.page_size, request.page_token)
+        return _pb.ListUserEventsResponse(
+            events=[
+                activity_pb2.Event(
+                    event_id=r.event_id,
+                    user_id=r.user_id,
+                    event_type=activity_pb2.EventType.Value(r.event_type),
+                    value=r.value,
+                    amount=r.amount,
+                    currency=r.currency or "",
+                    category=r.category or "",
+                    order_id=r.order_id or "",
+                    meta_json=_struct(r.meta),
+                    occurred_at=_ts(r.occurred_at),
+                    recorded_at=_ts(r.recorded_at),
+                )
+                for r in rows
+            ],
+            next_page_token=next_token,
         )
 
     def UpsertExternalDeposits(self, request, context):

@@ -129,3 +129,16 @@ def test_the_openapi_document_is_served_from_the_protos(edge):
     assert record["x-grpc-method"] == "/engage.activity.v1.ActivityService/RecordActivity"
     schema = doc["components"]["schemas"]["engage.activity.v1.RecordActivityRequest"]
     assert "ROULETTE_PLAY" in schema["properties"]["event_type"]["enum"]
+
+
+def test_events_are_listed_through_the_edge(edge, token, user_id):
+    tok = token(user_id)
+    for _ in range(3):
+        assert edge("POST", "/api/activity/record", {"event_type": "VISIT"}, token=tok).status == 200
+    first = edge("GET", "/api/activity/events?page_size=2", token=tok)
+    assert first.status == 200 and len(first.json()["events"]) == 2
+    rest = edge("GET", f"/api/activity/events?page_size=2&page_token={first.json()['next_page_token']}", token=tok)
+    assert len(rest.json()["events"]) == 1 and rest.json()["next_page_token"] == ""
+    assert edge("GET", f"/admin/api/users/{user_id}/events", token=tok).status == 403
+    admin = edge("GET", f"/admin/api/users/{user_id}/events", token=token("ops", "admin"))
+    assert admin.status == 200 and len(admin.json()["events"]) == 3

@@ -119,3 +119,23 @@ class UpsertExternalDepositsResponse(_message.Message):
     results: _containers.RepeatedCompositeFieldContainer[UpsertExternalDepositsResponse.DepositResult]
     updated_at: _timestamp_pb2.Timestamp
     def __init__(self, results: _Optional[_Iterable[_Union[UpsertExternalDepositsResponse.DepositResult, _Mapping]]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListUserEventsRequest(_message.Message):
+    __slots__ = ("user_id", "page_size", "page_token", "event_type")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    page_size: int
+    page_token: str
+    event_type: _activity_pb2.EventType
+    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., event_type: _Optional[_Union[_activity_pb2.EventType, str]] = ...) -> None: ...
+
+class ListUserEventsResponse(_message.Message):
+    __slots__ = ("events", "next_page_token")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_activity_pb2.Event]
+    next_page_token: str
+    def __init__(self, events: _Optional[_Iterable[_Union[_activity_pb2.Event, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

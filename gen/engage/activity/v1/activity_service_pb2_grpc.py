@@ -52,6 +52,11 @@ class ActivityServiceStub:
                 request_serializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.GetUserActivityRequest.SerializeToString,
                 response_deserializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.GetUserActivityResponse.FromString,
                 _registered_method=True)
+        self.ListUserEvents = channel.unary_unary(
+                '/engage.activity.v1.ActivityService/ListUserEvents',
+                request_serializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.ListUserEventsRequest.SerializeToString,
+                response_deserializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.ListUserEventsResponse.FromString,
+                _registered_method=True)
         self.UpsertExternalDeposits = channel.unary_unary(
                 '/engage.activity.v1.ActivityService/UpsertExternalDeposits',
                 request_serializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.UpsertExternalDepositsRequest.SerializeToString,
@@ -105,6 +110,17 @@ class ActivityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListUserEvents(self, request, context):
+        """Lists a user's recorded events, newest first (by occurred_at, then event_id), a page at a time.
+        Users list only their own.
+
+        Errors: INVALID_ARGUMENT with reason INVALID_PAGE_TOKEN when `page_token` was not issued for this
+        same request; PERMISSION_DENIED with reason NOT_YOUR_DATA when a user token names another user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UpsertExternalDeposits(self, request, context):
         """Sets each listed user's cumulative deposit amount from the external
         platform. `last_charge_at` moves to the time of the upsert only for users
@@ -133,6 +149,11 @@ def add_ActivityServiceServicer_to_server(servicer, server):
                     servicer.GetUserActivity,
                     request_deserializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.GetUserActivityRequest.FromString,
                     response_serializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.GetUserActivityResponse.SerializeToString,
+            ),
+            'ListUserEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUserEvents,
+                    request_deserializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.ListUserEventsRequest.FromString,
+                    response_serializer=engage_dot_activity_dot_v1_dot_activity__service__pb2.ListUserEventsResponse.SerializeToString,
             ),
             'UpsertExternalDeposits': grpc.unary_unary_rpc_method_handler(
                     servicer.UpsertExternalDeposits,
@@ -224,6 +245,33 @@ class ActivityService:
             '/engage.activity.v1.ActivityService/GetUserActivity',
             engage_dot_activity_dot_v1_dot_activity__service__pb2.GetUserActivityRequest.SerializeToString,
             engage_dot_activity_dot_v1_dot_activity__service__pb2.GetUserActivityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUserEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.activity.v1.ActivityService/ListUserEvents',
+            engage_dot_activity_dot_v1_dot_activity__service__pb2.ListUserEventsRequest.SerializeToString,
+            engage_dot_activity_dot_v1_dot_activity__service__pb2.ListUserEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
