@@ -34,11 +34,13 @@ class Field:
     name: str
     kind: str  # "int" or "datetime"
     sql: str  # expression over the facts row `f` and the bound parameter :now
+    since: str | None = None  # for days_since_* fields: the timestamp column counted from
 
 
-def _days_since(column: str) -> str:
+def _days_since(name: str, column: str) -> Field:
     # Whole days elapsed (floor), so "7 days since" means at least 7 × 24 hours.
-    return f"floor(extract(epoch FROM (CAST(:now AS timestamptz) - f.{column})) / 86400)::bigint"
+    sql = f"floor(extract(epoch FROM (CAST(:now AS timestamptz) - f.{column})) / 86400)::bigint"
+    return Field(name, "int", sql, since=column)
 
 
 FIELDS: dict[str, Field] = {
@@ -47,9 +49,11 @@ FIELDS: dict[str, Field] = {
         Field("last_login_at", "datetime", "f.last_login_at"),
         Field("last_charge_at", "datetime", "f.last_charge_at"),
         Field("last_active_at", "datetime", "f.last_active_at"),
-        Field("days_since_last_login", "int", _days_since("last_login_at")),
-        Field("days_since_last_charge", "int", _days_since("last_charge_at")),
-        Field("days_since_last_active", "int", _days_since("last_active_at")),
+        Field("first_seen_at", "datetime", "f.first_seen_at"),
+        _days_since("days_since_last_login", "last_login_at"),
+        _days_since("days_since_last_charge", "last_charge_at"),
+        _days_since("days_since_last_active", "last_active_at"),
+        _days_since("days_since_first_seen", "first_seen_at"),
         Field("deposit_amount", "int", "f.deposit_amount"),
         Field("roulette_plays", "int", "f.roulette_plays"),
         Field("dice_plays", "int", "f.dice_plays"),
@@ -250,8 +254,8 @@ def to_sql(node: Node, prefix: str = "c") -> tuple[str, dict[str, Any]]:
 
 def field_value(field: Field, facts: dict[str, Any], now: datetime) -> int | datetime | None:
     """The value of `field` for one user's facts, computed as the SQL expression computes it."""
-    if field.name.startswith("days_since_"):
-        at = facts.get(field.name.replace("days_since_", "") + "_at")
+    if field.since is not None:
+        at = facts.get(field.since)
         return None if at is None else (now - at) // timedelta(days=1)
     return facts.get(field.name)
 
