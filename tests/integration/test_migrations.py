@@ -14,7 +14,7 @@ from services.common.config import libpq_url
 def _tables(url: str) -> set[str]:
     with psycopg.connect(libpq_url(url)) as conn:
         rows = conn.execute(
-            "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN ('activity', 'platform', 'dramatiq')"
+            "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN ('activity', 'platform', 'dramatiq', 'segmentation')"
         ).fetchall()
     return {r[0] for r in rows}
 
@@ -74,6 +74,7 @@ def test_the_models_and_the_migrations_agree(settings):
     from alembic.migration import MigrationContext
 
     import services.activity.models  # noqa: F401
+    import services.segmentation.models  # noqa: F401
     from services.common.config import sqlalchemy_url
     from services.common.models import Base
 
