@@ -2,4 +2,5 @@
 
 SERVICES: dict[str, str] = {
     "activity": "services.activity.servicer",
+    "segmentation": "services.segmentation.servicer",
 }

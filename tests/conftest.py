@@ -158,3 +158,10 @@ def sql(settings):
 
     yield run
     conn.close()
+
+
+@pytest.fixture(scope="session")
+def segmentation(channel):
+    from engage.segmentation.v1 import segmentation_service_pb2_grpc
+
+    return segmentation_service_pb2_grpc.SegmentationServiceStub(channel)

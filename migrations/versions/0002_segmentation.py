@@ -54,6 +54,19 @@ def upgrade() -> None:
         schema="segmentation",
     )
     op.create_table(
+        "rule_versions",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("rule_id", sa.BigInteger, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("action", sa.Text, nullable=False),
+        sa.Column("before", JSONB),
+        sa.Column("after", JSONB),
+        sa.Column("changed_at", TS, nullable=False),
+        sa.Column("changed_by", sa.Text, nullable=False),
+        schema="segmentation",
+    )
+    op.create_index("ix_rule_versions_rule_id", "rule_versions", ["rule_id", "version"], schema="segmentation")
+    op.create_table(
         "user_segments",
         sa.Column("user_id", sa.Text, primary_key=True),
         sa.Column("segment", sa.Text, nullable=False),

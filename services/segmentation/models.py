@@ -32,6 +32,22 @@ class SegmentRule(Base):
     updated_by: Mapped[str] = mapped_column(sa.Text)
 
 
+class RuleVersion(Base):
+    """Every change to a rule: what it was before, what it became, who changed it and when."""
+
+    __tablename__ = "rule_versions"
+    __table_args__ = (sa.Index("ix_rule_versions_rule_id", "rule_id", "version"), {"schema": SCHEMA})
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    rule_id: Mapped[int] = mapped_column(sa.BigInteger)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    action: Mapped[str] = mapped_column(sa.Text)  # created, updated, deleted
+    before: Mapped[dict | None] = mapped_column(JSONB)
+    after: Mapped[dict | None] = mapped_column(JSONB)
+    changed_at: Mapped[datetime]
+    changed_by: Mapped[str] = mapped_column(sa.Text)
+
+
 class UserSegment(Base):
     """Every known user's current segment and the rule (and its version) that decided it."""
 

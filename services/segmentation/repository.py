@@ -112,3 +112,124 @@ def record_failed_run(conn: Connection, started: datetime, finished: datetime, t
         ),
         {"s": started, "f": finished, "t": trigger, "e": error[:2000]},
     ).scalar_one()
+
+
+_RULE_COLUMNS = "id, name, segment, priority, enabled, condition, version, created_at, created_by, updated_at, updated_by"
+
+
+def _rule_json(row: sa.Row) -> dict:
+    return {"name": row.name, "segment": row.segment, "priority": row.priority, "enabled": row.enabled, "condition": row.condition}
+
+
+def insert_rule(conn: Connection, fields: dict, by: str, now: datetime) -> sa.Row:
+    row = conn.execute(
+        sa.text(
+            "INSERT INTO segmentation.segment_rules (name, segment, priority, enabled, condition, created_at, created_by, updated_at, updated_by) "
+            "VALUES (:name, :segment, :priority, :enabled, CAST(:condition AS jsonb), :now, :by, :now, :by) "
+            f"RETURNING {_RULE_COLUMNS}"
+        ),
+        {**fields, "condition": json.dumps(fields["condition"]), "by": by, "now": now},
+    ).one()
+    _version(conn, row.id, row.version, "created", None, _rule_json(row), by, now)
+    return row
+
+
+def lock_rule(conn: Connection, rule_id: int) -> sa.Row | None:
+    return conn.execute(
+        sa.text(f"SELECT {_RULE_COLUMNS} FROM segmentation.segment_rules WHERE id = :id FOR UPDATE"), {"id": rule_id}
+    ).one_or_none()
+
+
+def update_rule(conn: Connection, before: sa.Row, fields: dict, by: str, now: datetime) -> sa.Row:
+    row = conn.execute(
+        sa.text(
+            "UPDATE segmentation.segment_rules SET name = :name, segment = :segment, priority = :priority, "
+            "enabled = :enabled, condition = CAST(:condition AS jsonb), version = version + 1, updated_at = :now, "
+            f"updated_by = :by WHERE id = :id RETURNING {_RULE_COLUMNS}"
+        ),
+        {**fields, "condition": json.dumps(fields["condition"]), "by": by, "now": now, "id": before.id},
+    ).one()
+    _version(conn, row.id, row.version, "updated", _rule_json(before), _rule_json(row), by, now)
+    return row
+
+
+def delete_rule(conn: Connection, before: sa.Row, by: str, now: datetime) -> None:
+    conn.execute(sa.text("DELETE FROM segmentation.segment_rules WHERE id = :id"), {"id": before.id})
+    _version(conn, before.id, before.version + 1, "deleted", _rule_json(before), None, by, now)
+
+
+def _version(conn, rule_id, version, action, before, after, by, now) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO segmentation.rule_versions (rule_id, version, action, before, after, changed_at, changed_by) "
+            "VALUES (:r, :v, :a, CAST(:b AS jsonb), CAST(:af AS jsonb), :now, :by)"
+        ),
+        {"r": rule_id, "v": version, "a": action, "b": json.dumps(before) if before else None,
+         "af": json.dumps(after) if after else None, "now": now, "by": by},
+    )
+
+
+def list_rules(conn: Connection, after: tuple[int, int] | None, limit: int) -> list[sa.Row]:
+    prio, rid = after if after else (None, None)
+    return list(
+        conn.execute(
+            sa.text(
+                f"SELECT {_RULE_COLUMNS} FROM segmentation.segment_rules "
+                "WHERE CAST(:p AS int) IS NULL OR (priority, id) > (:p, :i) ORDER BY priority, id LIMIT :n"
+            ),
+            {"p": prio, "i": rid, "n": limit},
+        )
+    )
+
+
+def preview(conn: Connection, condition_sql: str, params: dict, now: datetime, sample: int) -> tuple[int, list[str]]:
+    where = {**params, "now": now}
+    count = conn.execute(sa.text(f"SELECT count(*) FROM activity.user_facts f WHERE {condition_sql}"), where).scalar_one()
+    ids = conn.execute(
+        sa.text(f"SELECT f.user_id FROM activity.user_facts f WHERE {condition_sql} ORDER BY f.user_id LIMIT :n"),
+        {**where, "n": sample},
+    ).scalars()
+    return count, list(ids)
+
+
+def segment_counts(conn: Connection) -> list[sa.Row]:
+    return list(conn.execute(sa.text("SELECT segment, count(*) AS n FROM segmentation.user_segments GROUP BY segment ORDER BY segment")))
+
+
+def segment_users(conn: Connection, segment: str, after: str | None, limit: int) -> list[str]:
+    return list(
+        conn.execute(
+            sa.text(
+                "SELECT user_id FROM segmentation.user_segments WHERE segment = :s "
+                "AND (CAST(:a AS text) IS NULL OR user_id > :a) ORDER BY user_id LIMIT :n"
+            ),
+            {"s": segment, "a": after, "n": limit},
+        ).scalars()
+    )
+
+
+def user_segment(conn: Connection, user_id: str) -> sa.Row | None:
+    return conn.execute(
+        sa.text("SELECT segment, rule_id, rule_version, updated_at FROM segmentation.user_segments WHERE user_id = :u"),
+        {"u": user_id},
+    ).one_or_none()
+
+
+def user_facts(conn: Connection, user_id: str) -> dict | None:
+    row = conn.execute(sa.text("SELECT * FROM activity.user_facts WHERE user_id = :u"), {"u": user_id}).one_or_none()
+    return None if row is None else dict(row._mapping)
+
+
+def rule_names(conn: Connection) -> dict[int, str]:
+    return {r.id: r.name for r in conn.execute(sa.text("SELECT id, name FROM segmentation.segment_rules"))}
+
+
+def list_runs(conn: Connection, after: int | None, limit: int) -> list[sa.Row]:
+    return list(
+        conn.execute(
+            sa.text(
+                "SELECT * FROM segmentation.segment_runs WHERE CAST(:a AS bigint) IS NULL OR id < :a ORDER BY id DESC LIMIT :n"
+            ),
+            {"a": after, "n": limit},
+        )
+    )

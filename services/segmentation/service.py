@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from services.common import db
-from services.common.errors import FailedPrecondition
+from services.common import db, pagination
+from services.common.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.segmentation import conditions, domain, repository
 
 log = logging.getLogger("engage.segmentation")
@@ -55,3 +55,144 @@ def run_batch(*, now: datetime | None = None, trigger: str = "manual") -> RunRes
         with db.transaction() as conn:
             repository.record_failed_run(conn, now, datetime.now(UTC), trigger, f"{type(e).__name__}: {e}")
         raise
+
+
+# ---- rules -----------------------------------------------------------------------------------
+
+def checked_condition(raw: dict) -> tuple[conditions.Node, dict]:
+    """Parses a condition from a request; refuses it naming each bad node as `condition_json.<path>`.
+    Returns the tree and the condition as stored (integral numbers as integers)."""
+    normalized = _integral(raw)
+    try:
+        return conditions.parse(normalized), normalized
+    except conditions.ConditionError as e:
+        violations = [FieldViolation("condition_json" + path[1:], message) for path, message in e.problems]
+        raise InvalidArgument.fields(violations, reason="INVALID_CONDITION") from None
+
+
+def _integral(value):
+    """JSON numbers arrive as floats from a protobuf Struct: 1000000.0 is stored as 1000000."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
+def create_rule(name: str, segment: str, priority: int, enabled: bool, condition: dict, by: str, now: datetime | None = None):
+    _, stored = checked_condition(condition)
+    fields = {"name": name, "segment": segment, "priority": priority, "enabled": enabled, "condition": stored}
+    try:
+        with db.transaction() as conn:
+            return repository.insert_rule(conn, fields, by, now or datetime.now(UTC))
+    except sa.exc.IntegrityError:
+        raise AlreadyExists("RULE_NAME_TAKEN", f"a rule named {name!r} exists", metadata={"name": name}) from None
+
+
+def update_rule(rule_id: int, name: str, segment: str, priority: int, enabled: bool, condition: dict, by: str, now: datetime | None = None):
+    _, stored = checked_condition(condition)
+    fields = {"name": name, "segment": segment, "priority": priority, "enabled": enabled, "condition": stored}
+    try:
+        with db.transaction() as conn:
+            before = repository.lock_rule(conn, rule_id)
+            if before is None:
+                raise NotFound("RULE_NOT_FOUND", f"no rule {rule_id}", metadata={"rule_id": str(rule_id)})
+            return repository.update_rule(conn, before, fields, by, now or datetime.now(UTC))
+    except sa.exc.IntegrityError:
+        raise AlreadyExists("RULE_NAME_TAKEN", f"a rule named {name!r} exists", metadata={"name": name}) from None
+
+
+def delete_rule(rule_id: int, by: str, now: datetime | None = None) -> None:
+    with db.transaction() as conn:
+        before = repository.lock_rule(conn, rule_id)
+        if before is None:
+            raise NotFound("RULE_NOT_FOUND", f"no rule {rule_id}", metadata={"rule_id": str(rule_id)})
+        repository.delete_rule(conn, before, by, now or datetime.now(UTC))
+
+
+def list_rules(size: int, token: str):
+    after = pagination.decode(token, "rules")
+    limit = pagination.page_size(size)
+    with db.transaction() as conn:
+        rows = repository.list_rules(conn, tuple(after) if after else None, limit + 1)
+    page = rows[:limit]
+    more = len(rows) > limit
+    return page, pagination.encode([page[-1].priority, page[-1].id], "rules") if more else ""
+
+
+def preview(condition: dict, sample: int, now: datetime | None = None) -> tuple[int, list[str]]:
+    node, _ = checked_condition(condition)
+    sql, params = conditions.to_sql(node)
+    with db.transaction() as conn:
+        return repository.preview(conn, sql, params, now or datetime.now(UTC), sample or 10)
+
+
+# ---- reads -----------------------------------------------------------------------------------
+
+def segment_counts() -> list[tuple[str, int]]:
+    with db.transaction() as conn:
+        return [(r.segment, r.n) for r in repository.segment_counts(conn)]
+
+
+def segment_users(segment: str, size: int, token: str) -> tuple[list[str], str]:
+    after = pagination.decode(token, {"segment": segment})
+    limit = pagination.page_size(size)
+    with db.transaction() as conn:
+        ids = repository.segment_users(conn, segment, after[0] if after else None, limit + 1)
+    page = ids[:limit]
+    return page, pagination.encode([page[-1]], {"segment": segment}) if len(ids) > limit else ""
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    rule: domain.Rule
+    name: str
+    failed: list[conditions.Leaf]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    segment: str
+    rule_id: int | None
+    rule_version: int | None
+    since: datetime
+    facts: dict
+    checks: list[RuleCheck]
+
+
+def explain(user_id: str, now: datetime | None = None) -> Explanation:
+    """The user's stored segment, their facts now, and for every rule tried before the one that decides
+    today, the conditions that failed: the answer to "why is this user not VIP?"."""
+    now = now or datetime.now(UTC)
+    with db.transaction() as conn:
+        assigned = repository.user_segment(conn, user_id)
+        if assigned is None:
+            raise NotFound("USER_NOT_SEGMENTED", "the user has not been evaluated yet", metadata={"user_id": user_id})
+        facts = repository.user_facts(conn, user_id) or {"user_id": user_id}
+        rules = load_rules(conn)
+        names = repository.rule_names(conn)
+    checks = []
+    for rule in rules:
+        failed = conditions.failed_leaves(rule.condition, facts, now)
+        if not failed:
+            break
+        checks.append(RuleCheck(rule, names.get(rule.rule_id, rule.segment), failed))
+    return Explanation(assigned.segment, assigned.rule_id, assigned.rule_version, assigned.updated_at, facts, checks)
+
+
+def list_runs(size: int, token: str):
+    after = pagination.decode(token, "runs")
+    limit = pagination.page_size(size)
+    with db.transaction() as conn:
+        rows = repository.list_runs(conn, after[0] if after else None, limit + 1)
+    page = rows[:limit]
+    return page, pagination.encode([page[-1].id], "runs") if len(rows) > limit else ""
+
+
+def list_runs_by_id(run_ids: list[int]):
+    with db.transaction() as conn:
+        return list(
+            conn.execute(sa.text("SELECT * FROM segmentation.segment_runs WHERE id = ANY(:ids) ORDER BY id"), {"ids": run_ids})
+        )
