@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.activity import actors as activity_actors
+from services.segmentation import actors as segmentation_actors
 from services.common import jobs
 from services.common.config import settings
 from services.common.scheduler import Job
@@ -15,4 +16,5 @@ def jobs_table() -> list[Job]:
         Job("platform.relay_outboxes", jobs.relay_outboxes, every=timedelta(seconds=settings().outbox_relay_seconds)),
         Job("platform.prune_schedule_ticks", jobs.prune_schedule_ticks, cron="17 * * * *"),
         Job("activity.ensure_event_partitions", activity_actors.ensure_event_partitions, cron="0 3 * * *"),
+        Job("segmentation.run_batch", segmentation_actors.run_batch, cron=settings().segment_run_cron),
     ]

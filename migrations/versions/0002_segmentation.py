@@ -100,6 +100,13 @@ def upgrade() -> None:
         schema="segmentation",
     )
     op.create_index("ix_segment_history_user_id", "segment_history", ["user_id", "changed_at"], schema="segmentation")
+    # Segment changes waiting to be published (segmentation.changed); the relay reads the history row.
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("history_id", sa.BigInteger, nullable=False),
+        schema="segmentation",
+    )
 
 
 def downgrade() -> None:

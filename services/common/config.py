@@ -59,6 +59,7 @@ class Settings:
     timezone: str
     log_level: str
     outbox_relay_seconds: int
+    segment_run_cron: str
     max_request_bytes: int
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -93,6 +94,7 @@ def load() -> Settings:
         timezone=os.environ.get("ENGAGE_TIMEZONE", "Asia/Seoul"),
         log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         outbox_relay_seconds=_int("OUTBOX_RELAY_SECONDS", 1),
+        segment_run_cron=os.environ.get("SEGMENT_RUN_CRON", "0 4 * * *"),
         max_request_bytes=_int("MAX_REQUEST_BYTES", 1_048_576),
     )
 

@@ -90,3 +90,13 @@ class SegmentChange(Base):
     to_segment: Mapped[str] = mapped_column(sa.Text)
     rule_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     changed_at: Mapped[datetime]
+
+
+class Outbox(Base):
+    """Segment changes waiting to be published after their run committed (drained by the relay)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    history_id: Mapped[int] = mapped_column(sa.BigInteger)

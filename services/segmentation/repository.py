@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from services.common import outbox
 from services.segmentation import conditions
 from services.segmentation.domain import FALLBACK_SEGMENT, Rule
 
@@ -31,8 +32,9 @@ def enabled_rules(conn: Connection) -> list[sa.Row]:
     )
 
 
-def compile_batch(rules: list[Rule]) -> tuple[str, dict[str, Any]]:
-    """The statement that assigns every user their segment.
+def compile_batch(rules: list[Rule], only_listed_users: bool = False) -> tuple[str, dict[str, Any]]:
+    """The statement that assigns every user (or, with `only_listed_users`, the users in :user_ids)
+    their segment.
 
     Each user's facts are tested against the rules in order once (a CASE yielding the index of the
     first rule that holds); the index picks segment, rule and version from a small plan table. Only
@@ -52,6 +54,7 @@ def compile_batch(rules: list[Rule]) -> tuple[str, dict[str, Any]]:
         rule_ids=[None, *(r.rule_id for r in rules)],
         versions=[None, *(r.version for r in rules)],
     )
+    where = "WHERE f.user_id = ANY(CAST(:user_ids AS text[]))" if only_listed_users else ""
     statement = f"""
 WITH plan AS (
   SELECT * FROM unnest(CAST(:picks AS int[]), CAST(:segments AS text[]), CAST(:rule_ids AS bigint[]),
@@ -59,7 +62,7 @@ WITH plan AS (
 ),
 decided AS MATERIALIZED (
   SELECT t.user_id, p.segment, p.rule_id, p.rule_version
-  FROM (SELECT f.user_id, {case} AS pick FROM activity.user_facts f) t
+  FROM (SELECT f.user_id, {case} AS pick FROM activity.user_facts f {where}) t
   JOIN plan p USING (pick)
 ),
 changes AS MATERIALIZED (
@@ -78,6 +81,10 @@ history AS (
   INSERT INTO segmentation.segment_history (run_id, user_id, from_segment, to_segment, rule_id, changed_at)
   SELECT :run_id, user_id, from_segment, segment, rule_id, :now FROM changes
   WHERE from_segment IS DISTINCT FROM segment
+  RETURNING id
+),
+published AS (
+  INSERT INTO segmentation.outbox (history_id) SELECT id FROM history
 )
 SELECT (SELECT count(*) FROM decided) AS evaluated,
        (SELECT count(*) FROM changes WHERE from_segment IS DISTINCT FROM segment) AS changed,
@@ -233,3 +240,22 @@ def list_runs(conn: Connection, after: int | None, limit: int) -> list[sa.Row]:
             {"a": after, "n": limit},
         )
     )
+
+
+TOPIC_CHANGED = "segmentation.changed"
+CLAIM_OUTBOX = sa.text(
+    """
+WITH claimed AS (
+  DELETE FROM segmentation.outbox WHERE id IN (
+    SELECT id FROM segmentation.outbox ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED)
+  RETURNING id, history_id
+)
+SELECT c.id, c.history_id::text AS key, jsonb_build_object(
+    'change_id', h.id, 'user_id', h.user_id, 'from_segment', h.from_segment, 'to_segment', h.to_segment,
+    'rule_id', h.rule_id, 'run_id', h.run_id, 'changed_at', h.changed_at) AS payload
+FROM claimed c LEFT JOIN segmentation.segment_history h ON h.id = c.history_id
+ORDER BY c.id
+"""
+)
+
+outbox.register(outbox.Outbox(name="segmentation.outbox", topic=TOPIC_CHANGED, claim=CLAIM_OUTBOX))

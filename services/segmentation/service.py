@@ -57,6 +57,16 @@ def run_batch(*, now: datetime | None = None, trigger: str = "manual") -> RunRes
         raise
 
 
+def reevaluate_users(user_ids: list[str], *, now: datetime | None = None) -> int:
+    """Re-evaluates these users now (after their activity changed); returns how many changed segment.
+    The same compiled statement as the batch, limited to the users; their history rows carry no run."""
+    now = now or datetime.now(UTC)
+    with db.transaction() as conn:
+        statement, params = repository.compile_batch(load_rules(conn), only_listed_users=True)
+        row = conn.execute(sa.text(statement), {**params, "now": now, "run_id": None, "user_ids": user_ids}).one()
+    return row.changed
+
+
 # ---- rules -----------------------------------------------------------------------------------
 
 def checked_condition(raw: dict) -> tuple[conditions.Node, dict]:
