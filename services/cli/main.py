@@ -96,6 +96,12 @@ def _cmd_bench(args) -> int:
     return bench.main(args)
 
 
+def _cmd_bench_segments(args) -> int:
+    from services.tools import bench_segments
+
+    return bench_segments.main(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="engage", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -141,6 +147,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--concurrency", type=int, default=16)
     b.add_argument("--processes", type=int, default=2, help="gRPC server processes (GRPC_PROCESSES)")
     b.set_defaults(fn=_cmd_bench)
+
+    bs = sub.add_parser("bench-segments", help="benchmark the segmentation batch over synthetic users")
+    bs.add_argument("--users", type=int, default=1_000_000)
+    bs.set_defaults(fn=_cmd_bench_segments)
     return p
 
 
