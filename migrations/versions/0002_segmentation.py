@@ -1,4 +1,5 @@
-"""Segmentation: rules, current segments, history, runs; and Activity's read contract, user_facts.
+"""Segmentation: rules, current segments, history, runs; and from Activity, the user_facts read
+contract and the outbox of deposit changes.
 
 Revision ID: 0002
 Revises: 0001
@@ -36,6 +37,14 @@ def upgrade() -> None:
         FROM activity.user_activity ua
         FULL JOIN activity.external_deposits d ON d.user_id = ua.user_id
         """
+    )
+    # Deposit changes waiting to be published (activity.deposit_changed), so segments that depend on
+    # deposit_amount are fresh within seconds of an operator's upsert.
+    op.create_table(
+        "deposit_outbox",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("audit_id", sa.BigInteger, nullable=False),
+        schema="activity",
     )
     op.execute("CREATE SCHEMA IF NOT EXISTS segmentation")
     op.create_table(
@@ -111,4 +120,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP SCHEMA segmentation CASCADE")
+    op.drop_table("deposit_outbox", schema="activity")
     op.execute("DROP VIEW activity.user_facts")

@@ -121,3 +121,13 @@ class DepositAudit(Base):
     deposit_amount: Mapped[int] = mapped_column(sa.BigInteger)
     changed_at: Mapped[datetime]
     changed_by: Mapped[str] = mapped_column(sa.Text)
+
+
+class DepositOutbox(Base):
+    """Deposit changes waiting to be published after their transaction committed."""
+
+    __tablename__ = "deposit_outbox"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.BigInteger)

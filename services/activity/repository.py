@@ -209,6 +209,10 @@ updated AS (
 audited AS (
   INSERT INTO activity.deposit_audit (user_id, previous_amount, deposit_amount, changed_at, changed_by)
   SELECT user_id, previous, amount, :now, :by FROM input
+  RETURNING id
+),
+published AS (
+  INSERT INTO activity.deposit_outbox (audit_id) SELECT id FROM audited
 )
 INSERT INTO activity.user_activity AS ua (user_id, last_charge_at, updated_at)
 SELECT user_id, :now, :now FROM input WHERE amount > previous ORDER BY user_id
@@ -245,6 +249,24 @@ ORDER BY c.id
 )
 
 outbox.register(outbox.Outbox(name="activity.outbox", topic=TOPIC_RECORDED, claim=CLAIM_OUTBOX))
+
+TOPIC_DEPOSIT_CHANGED = "activity.deposit_changed"
+CLAIM_DEPOSIT_OUTBOX = sa.text(
+    """
+WITH claimed AS (
+  DELETE FROM activity.deposit_outbox WHERE id IN (
+    SELECT id FROM activity.deposit_outbox ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED)
+  RETURNING id, audit_id
+)
+SELECT c.id, 'deposit-' || c.audit_id AS key, jsonb_build_object(
+    'user_id', a.user_id, 'previous_amount', a.previous_amount, 'deposit_amount', a.deposit_amount,
+    'changed_at', a.changed_at, 'changed_by', a.changed_by) AS payload
+FROM claimed c LEFT JOIN activity.deposit_audit a ON a.id = c.audit_id
+ORDER BY c.id
+"""
+)
+
+outbox.register(outbox.Outbox(name="activity.deposit_outbox", topic=TOPIC_DEPOSIT_CHANGED, claim=CLAIM_DEPOSIT_OUTBOX))
 
 
 def ensure_event_partition(conn: Connection, month: datetime) -> bool:

@@ -28,3 +28,9 @@ def on_activity_recorded(payload: dict) -> None:
     """Keeps the user's segment fresh within seconds of their activity. Idempotent: re-evaluating a
     user twice decides the same segment and writes nothing the second time."""
     service.reevaluate_users([payload["user_id"]])
+
+
+@events.subscriber("activity.deposit_changed", actor_name="segmentation.on_deposit_changed", queue_name="segmentation", max_retries=10)
+def on_deposit_changed(payload: dict) -> None:
+    """Deposits decide VIP: re-evaluate the user as soon as an operator's upsert changed theirs."""
+    service.reevaluate_users([payload["user_id"]])

@@ -60,6 +60,17 @@ def test_activity_re_evaluates_the_user_within_seconds(activity, as_user, sql):
     assert history == [(None, "VIP", None)]
 
 
+def test_a_deposit_upsert_re_evaluates_the_user(activity, as_user, sql):
+    from engage.activity.v1 import activity_pb2 as ap
+
+    uid = f"dep-{uuid.uuid4().hex[:8]}"
+    entries = [ap.DepositEntry(user_id=uid, deposit_amount=1_500_000)]
+    activity.UpsertExternalDeposits(pb.UpsertExternalDepositsRequest(entries=entries), metadata=as_user("ops", "admin"), timeout=5)
+    outbox.relay_all()
+    _work({"segmentation"}, lambda: _segment(sql, uid) == "VIP")
+    assert _segment(sql, uid) == "VIP"
+
+
 def test_segment_changes_are_published_once(sql):
     broker = dramatiq.get_broker()
     broker.declare_queue(QUEUE)
