@@ -143,7 +143,7 @@ def record_event(
 def list_user_events(user_id: str, event_type: str | None, size: int, token: str) -> tuple[list, str]:
     """One page of a user's events, newest first, and the token of the next page ("" at the end)."""
     scope = {"user_id": user_id, "event_type": event_type}
-    after = pagination.decode(token, scope)
+    after = pagination.decode(token, scope, shape=(str, str))
     limit = pagination.page_size(size)
     key = (datetime.fromisoformat(after[0]), after[1]) if after else None
     with db.transaction() as conn:

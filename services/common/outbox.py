@@ -55,12 +55,16 @@ def relay_all(budget_seconds: float = 5.0, batch: int = 500) -> int:
     """Drains every outbox until empty or the time budget is spent; returns how many were published."""
     deadline = time.monotonic() + budget_seconds
     total = 0
-    for box in registered():
-        while time.monotonic() < deadline:
+    pending = registered()
+    # Round robin: a busy outbox cannot starve the others.
+    while pending and time.monotonic() < deadline:
+        still = []
+        for box in pending:
             n = relay_once(box, batch)
             total += n
-            if n < batch:
-                break
+            if n == batch:
+                still.append(box)
+        pending = still
     if total:
         log.info("outbox relayed", extra={"fields": {"published": total}})
     return total

@@ -35,8 +35,9 @@ def encode(after: list[Any], scope: Any) -> str:
     return base64.urlsafe_b64encode(mac + body).decode().rstrip("=")
 
 
-def decode(token: str, scope: Any) -> list[Any] | None:
-    """The sort key after which the page starts (None for the first page)."""
+def decode(token: str, scope: Any, shape: tuple[type, ...]) -> list[Any] | None:
+    """The sort key after which the page starts (None for the first page); its values must have the
+    types in `shape`."""
     if not token:
         return None
     try:
@@ -47,7 +48,12 @@ def decode(token: str, scope: Any) -> list[Any] | None:
         data = json.loads(body)
         if data["scope"] != _digest(scope):
             raise ValueError("other request")
-        return list(data["after"])
+        after = data["after"]
+        if not isinstance(after, list) or len(after) != len(shape) or not all(
+            isinstance(v, t) and not isinstance(v, bool) for v, t in zip(after, shape)
+        ):
+            raise ValueError("bad key")
+        return after
     except (ValueError, KeyError, TypeError):
         raise InvalidArgument(
             "INVALID_PAGE_TOKEN",

@@ -198,6 +198,9 @@ def _value(field: Field, v: Any, path: str, problems: list) -> int | datetime | 
         if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not v.is_integer()):
             problems.append((path, f"{field.name} compares with whole numbers"))
             return None
+        if isinstance(v, float) and abs(v) > 2**53:  # a JSON double this large may not be the number sent
+            problems.append((path, "is too large to be exact; at most 9007199254740992"))
+            return None
         if not INT_MIN <= v <= INT_MAX:
             problems.append((path, "is out of range"))
             return None

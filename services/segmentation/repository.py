@@ -15,10 +15,29 @@ from services.segmentation.domain import FALLBACK_SEGMENT, Rule
 
 # One run at a time, across processes and scheduler replicas (transaction-scoped advisory lock).
 RUN_LOCK = 7_201_119
+# Assignments: a run holds it exclusively, re-evaluations share it, so a re-evaluation never
+# interleaves with a run (a run's older snapshot would overwrite it) and starts after the run commits.
+ASSIGN_LOCK = 7_201_120
 
 
 def try_lock_run(conn: Connection) -> bool:
-    return conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RUN_LOCK}).scalar_one()
+    if not conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RUN_LOCK}).scalar_one():
+        return False
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ASSIGN_LOCK})  # waits for re-evaluations
+    return True
+
+
+def lock_users(conn: Connection, user_ids: list[str]) -> None:
+    """Shares the assignment lock and takes each user's lock (in id order, so no deadlock): one
+    re-evaluation of a user at a time, each seeing the previous one's result."""
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": ASSIGN_LOCK})
+    conn.execute(
+        sa.text(
+            "SELECT pg_advisory_xact_lock(hashtextextended('segment:' || u, 0)) "
+            "FROM (SELECT DISTINCT unnest(CAST(:ids AS text[])) AS u ORDER BY 1) s"
+        ),
+        {"ids": user_ids},
+    )
 
 
 def enabled_rules(conn: Connection) -> list[sa.Row]:
@@ -54,7 +73,7 @@ def compile_batch(rules: list[Rule], only_listed_users: bool = False) -> tuple[s
         rule_ids=[None, *(r.rule_id for r in rules)],
         versions=[None, *(r.version for r in rules)],
     )
-    where = "WHERE f.user_id = ANY(CAST(:user_ids AS text[]))" if only_listed_users else ""
+    source = "activity.user_facts_of(CAST(:user_ids AS text[]))" if only_listed_users else "activity.user_facts"
     statement = f"""
 WITH plan AS (
   SELECT * FROM unnest(CAST(:picks AS int[]), CAST(:segments AS text[]), CAST(:rule_ids AS bigint[]),
@@ -62,7 +81,7 @@ WITH plan AS (
 ),
 decided AS MATERIALIZED (
   SELECT t.user_id, p.segment, p.rule_id, p.rule_version
-  FROM (SELECT f.user_id, {case} AS pick FROM activity.user_facts f {where}) t
+  FROM (SELECT f.user_id, {case} AS pick FROM {source} f) t
   JOIN plan p USING (pick)
 ),
 changes AS MATERIALIZED (
@@ -223,7 +242,7 @@ def user_segment(conn: Connection, user_id: str) -> sa.Row | None:
 
 
 def user_facts(conn: Connection, user_id: str) -> dict | None:
-    row = conn.execute(sa.text("SELECT * FROM activity.user_facts WHERE user_id = :u"), {"u": user_id}).one_or_none()
+    row = conn.execute(sa.text("SELECT * FROM activity.user_facts_of(ARRAY[CAST(:u AS text)])"), {"u": user_id}).one_or_none()
     return None if row is None else dict(row._mapping)
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from services.common import db, pagination
-from services.common.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.common.errors import Aborted, AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.segmentation import conditions, domain, repository
 
 log = logging.getLogger("engage.segmentation")
@@ -42,6 +42,7 @@ def run_batch(*, now: datetime | None = None, trigger: str = "manual") -> RunRes
         with db.transaction() as conn:
             if not repository.try_lock_run(conn):
                 raise FailedPrecondition("RUN_IN_PROGRESS", "a segmentation run is already in progress")
+            conn.execute(sa.text("SET LOCAL statement_timeout = '30min'"))  # a run scans every user
             run_id = repository.start_run(conn, now, trigger)
             statement, params = repository.compile_batch(load_rules(conn))
             row = conn.execute(sa.text(statement), {**params, "now": now, "run_id": run_id}).one()
@@ -60,8 +61,9 @@ def run_batch(*, now: datetime | None = None, trigger: str = "manual") -> RunRes
 def reevaluate_users(user_ids: list[str], *, now: datetime | None = None) -> int:
     """Re-evaluates these users now (after their activity changed); returns how many changed segment.
     The same compiled statement as the batch, limited to the users; their history rows carry no run."""
-    now = now or datetime.now(UTC)
     with db.transaction() as conn:
+        repository.lock_users(conn, user_ids)
+        now = now or datetime.now(UTC)  # after the locks: never older than what we waited for
         statement, params = repository.compile_batch(load_rules(conn), only_listed_users=True)
         row = conn.execute(sa.text(statement), {**params, "now": now, "run_id": None, "user_ids": user_ids}).one()
     return row.changed
@@ -82,7 +84,7 @@ def checked_condition(raw: dict) -> tuple[conditions.Node, dict]:
 
 def _integral(value):
     """JSON numbers arrive as floats from a protobuf Struct: 1000000.0 is stored as 1000000."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
         return int(value)
     if isinstance(value, dict):
         return {k: _integral(v) for k, v in value.items()}
@@ -101,7 +103,17 @@ def create_rule(name: str, segment: str, priority: int, enabled: bool, condition
         raise AlreadyExists("RULE_NAME_TAKEN", f"a rule named {name!r} exists", metadata={"name": name}) from None
 
 
-def update_rule(rule_id: int, name: str, segment: str, priority: int, enabled: bool, condition: dict, by: str, now: datetime | None = None):
+def update_rule(
+    rule_id: int,
+    name: str,
+    segment: str,
+    priority: int,
+    enabled: bool,
+    condition: dict,
+    by: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+):
     _, stored = checked_condition(condition)
     fields = {"name": name, "segment": segment, "priority": priority, "enabled": enabled, "condition": stored}
     try:
@@ -109,6 +121,12 @@ def update_rule(rule_id: int, name: str, segment: str, priority: int, enabled: b
             before = repository.lock_rule(conn, rule_id)
             if before is None:
                 raise NotFound("RULE_NOT_FOUND", f"no rule {rule_id}", metadata={"rule_id": str(rule_id)})
+            if expected_version is not None and before.version != expected_version:
+                raise Aborted(
+                    "RULE_VERSION_MISMATCH",
+                    f"the rule is at version {before.version}, not {expected_version}; reload it and retry",
+                    metadata={"version": str(before.version)},
+                )
             return repository.update_rule(conn, before, fields, by, now or datetime.now(UTC))
     except sa.exc.IntegrityError:
         raise AlreadyExists("RULE_NAME_TAKEN", f"a rule named {name!r} exists", metadata={"name": name}) from None
@@ -123,7 +141,7 @@ def delete_rule(rule_id: int, by: str, now: datetime | None = None) -> None:
 
 
 def list_rules(size: int, token: str):
-    after = pagination.decode(token, "rules")
+    after = pagination.decode(token, "rules", shape=(int, int))
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = repository.list_rules(conn, tuple(after) if after else None, limit + 1)
@@ -147,7 +165,7 @@ def segment_counts() -> list[tuple[str, int]]:
 
 
 def segment_users(segment: str, size: int, token: str) -> tuple[list[str], str]:
-    after = pagination.decode(token, {"segment": segment})
+    after = pagination.decode(token, {"segment": segment}, shape=(str,))
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         ids = repository.segment_users(conn, segment, after[0] if after else None, limit + 1)
@@ -170,6 +188,8 @@ class Explanation:
     since: datetime
     facts: dict
     checks: list[RuleCheck]
+    segment_now: str
+    rule_now: domain.Rule | None
 
 
 def explain(user_id: str, now: datetime | None = None) -> Explanation:
@@ -189,11 +209,14 @@ def explain(user_id: str, now: datetime | None = None) -> Explanation:
         if not failed:
             break
         checks.append(RuleCheck(rule, names.get(rule.rule_id, rule.segment), failed))
-    return Explanation(assigned.segment, assigned.rule_id, assigned.rule_version, assigned.updated_at, facts, checks)
+    segment_now, rule_now = domain.decide(rules, facts, now)
+    return Explanation(
+        assigned.segment, assigned.rule_id, assigned.rule_version, assigned.updated_at, facts, checks, segment_now, rule_now
+    )
 
 
 def list_runs(size: int, token: str):
-    after = pagination.decode(token, "runs")
+    after = pagination.decode(token, "runs", shape=(int,))
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = repository.list_runs(conn, after[0] if after else None, limit + 1)

@@ -87,9 +87,10 @@ class SegmentationServicer(segmentation_service_pb2_grpc.SegmentationServiceServ
             request.name,
             request.segment,
             request.priority,
-            request.enabled,
+            request.enabled if request.HasField("enabled") else True,
             _condition(request),
             current_principal().subject,
+            expected_version=request.expected_version or None,
         )
         return _pb.UpdateSegmentRuleResponse(rule=_rule(row))
 
@@ -123,6 +124,8 @@ class SegmentationServicer(segmentation_service_pb2_grpc.SegmentationServiceServ
             rule_id=e.rule_id or 0,
             rule_version=e.rule_version or 0,
             since=_ts(e.since),
+            segment_now=e.segment_now,
+            rule_id_now=e.rule_now.rule_id or 0 if e.rule_now else 0,
             facts=_struct(e.facts),
             checks=[
                 _pb.GetUserSegmentResponse.RuleCheck(

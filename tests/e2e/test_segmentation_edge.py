@@ -28,8 +28,10 @@ def test_the_admin_console_manages_rules_and_reads_segments(edge, token, sql):
     bad = edge("POST", "/admin/api/segment-rules", {**body, "name": name + "-x", "condition_json": {"any": [{"field": "deposit_amount", "op": "≥", "value": 1}]}}, token=admin)
     assert bad.status == 400 and bad.reason == "INVALID_CONDITION" and bad.fields == {"condition_json.any[0].op"}
 
-    preview = edge("POST", "/admin/api/segment-rules/preview", {"condition_json": {"field": "deposit_amount", "op": ">=", "value": 0}}, token=admin)
-    assert preview.status == 200 and int(preview.json()["matched_count"]) >= 0
+    uid = f"edge-{uuid.uuid4().hex[:8]}"
+    sql("INSERT INTO activity.external_deposits (user_id, deposit_amount, updated_at, updated_by) VALUES (%(u)s, 123456787, now(), 't')", u=uid)
+    preview = edge("POST", "/admin/api/segment-rules/preview", {"condition_json": {"field": "deposit_amount", "op": "==", "value": 123456787}}, token=admin)
+    assert preview.status == 200 and preview.json()["matched_count"] == "1" and preview.json()["sample_user_ids"] == [uid]
 
     run = edge("POST", "/admin/api/segments/recompute", {}, token=admin)
     assert run.status == 200 and run.json()["run"]["error"] == ""

@@ -160,3 +160,39 @@ def test_users_cannot_call_segmentation(segmentation, as_user, user_id):
     ):
         code, reason, _ = failure(lambda: call(as_user(user_id)))
         assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "ROLE_NOT_ALLOWED")
+
+
+def test_a_stale_edit_is_refused_and_enabled_defaults_to_true(segmentation, admin, cleanup):
+    c = cond({"field": "dice_plays", "op": "is_null"})
+    rule = segmentation.CreateSegmentRule(pb.CreateSegmentRuleRequest(name="api-stale", segment="X", priority=1, condition_json=c), metadata=admin, timeout=T).rule
+    first = segmentation.UpdateSegmentRule(
+        pb.UpdateSegmentRuleRequest(rule_id=rule.rule_id, name="api-stale", segment="Y", priority=1, condition_json=c, expected_version=1), metadata=admin, timeout=T
+    ).rule
+    assert (first.version, first.enabled) == (2, True)  # enabled omitted: true
+    code, reason, _ = failure(lambda: segmentation.UpdateSegmentRule(
+        pb.UpdateSegmentRuleRequest(rule_id=rule.rule_id, name="api-stale", segment="Z", priority=1, condition_json=c, expected_version=1), metadata=admin, timeout=T))
+    assert (code, reason) == (grpc.StatusCode.ABORTED, "RULE_VERSION_MISMATCH")
+
+
+def test_the_explanation_tells_what_the_rules_decide_today(segmentation, admin, sql):
+    uid = new_user(sql, deposit=10, charged_days_ago=1)
+    from services.segmentation import service
+
+    service.reevaluate_users([uid])
+    sql("UPDATE activity.external_deposits SET deposit_amount = 2000000 WHERE user_id = %(u)s", u=uid)  # no event: not re-evaluated
+    why = segmentation.GetUserSegment(pb.GetUserSegmentRequest(user_id=uid), metadata=admin, timeout=T)
+    assert (why.segment, why.segment_now) == ("ACTIVE", "VIP")
+
+
+def test_a_forged_page_token_of_the_wrong_shape_is_refused(segmentation, admin):
+    from services.common import pagination
+
+    forged = pagination.encode(["not", "numbers"], "rules")
+    code, reason, _ = failure(lambda: segmentation.ListSegmentRules(pb.ListSegmentRulesRequest(page_token=forged), metadata=admin, timeout=T))
+    assert (code, reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN")
+
+
+def test_numbers_beyond_double_precision_are_refused(segmentation, admin, cleanup):
+    code, _, fields = failure(lambda: segmentation.CreateSegmentRule(
+        pb.CreateSegmentRuleRequest(name="api-huge", segment="X", priority=1, condition_json=cond({"field": "deposit_amount", "op": ">", "value": 2.0**60})), metadata=admin, timeout=T))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "condition_json.value" in fields

@@ -30,7 +30,8 @@ def on_changed(payload: dict) -> None:
         CHANGES.append(payload)
 
 
-def _work(queues: set[str], until, seconds: float = 20) -> None:
+def _work(queues: set[str], until, seconds: float = 20, linger: float = 0.0) -> None:
+    """Runs a real worker until `until()` holds, then `linger` seconds more (to let duplicates show)."""
     broker = dramatiq.get_broker()
     for q in queues:
         broker.declare_queue(q)
@@ -40,6 +41,7 @@ def _work(queues: set[str], until, seconds: float = 20) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not until():
             time.sleep(0.1)
+        time.sleep(linger)
     finally:
         worker.stop()
 
@@ -77,11 +79,21 @@ def test_segment_changes_are_published_once(sql):
     broker.flush(QUEUE)
     uid = f"pub-{uuid.uuid4().hex[:8]}"
     sql("INSERT INTO activity.user_activity (user_id, first_seen_at, last_active_at) VALUES (%(u)s, now(), now())", u=uid)
-    service.reevaluate_users([uid])
-    service.reevaluate_users([uid])  # no change: nothing more to publish
+    # Concurrent re-evaluations of one new user: one change, one history row, one publication.
+    start = threading.Barrier(4)
+
+    def again():
+        start.wait()
+        service.reevaluate_users([uid])
+
+    threads = [threading.Thread(target=again) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sql("SELECT count(*) FROM segmentation.segment_history WHERE user_id = %(u)s", u=uid) == [(1,)]
     outbox.relay_all()
-    _work({QUEUE}, lambda: any(c["user_id"] == uid for c in CHANGES))
-    time.sleep(0.3)
+    _work({QUEUE}, lambda: any(c["user_id"] == uid for c in CHANGES), linger=1.0)
     mine = [c for c in CHANGES if c["user_id"] == uid]
     assert len(mine) == 1 and (mine[0]["from_segment"], mine[0]["to_segment"]) == (None, "NEW")
 

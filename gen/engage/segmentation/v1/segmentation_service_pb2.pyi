@@ -50,20 +50,22 @@ class CreateSegmentRuleResponse(_message.Message):
     def __init__(self, rule: _Optional[_Union[_segmentation_pb2.SegmentRule, _Mapping]] = ...) -> None: ...
 
 class UpdateSegmentRuleRequest(_message.Message):
-    __slots__ = ("rule_id", "name", "segment", "priority", "enabled", "condition_json")
+    __slots__ = ("rule_id", "name", "segment", "priority", "enabled", "condition_json", "expected_version")
     RULE_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     CONDITION_JSON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     rule_id: int
     name: str
     segment: str
     priority: int
     enabled: bool
     condition_json: _struct_pb2.Struct
-    def __init__(self, rule_id: _Optional[int] = ..., name: _Optional[str] = ..., segment: _Optional[str] = ..., priority: _Optional[int] = ..., enabled: _Optional[bool] = ..., condition_json: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    expected_version: int
+    def __init__(self, rule_id: _Optional[int] = ..., name: _Optional[str] = ..., segment: _Optional[str] = ..., priority: _Optional[int] = ..., enabled: _Optional[bool] = ..., condition_json: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
 class UpdateSegmentRuleResponse(_message.Message):
     __slots__ = ("rule",)
@@ -149,7 +151,7 @@ class GetUserSegmentRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ...) -> None: ...
 
 class GetUserSegmentResponse(_message.Message):
-    __slots__ = ("user_id", "segment", "rule_id", "rule_version", "since", "facts", "checks")
+    __slots__ = ("user_id", "segment", "rule_id", "rule_version", "since", "facts", "checks", "segment_now", "rule_id_now")
     class RuleCheck(_message.Message):
         __slots__ = ("rule_id", "name", "segment", "failed_conditions")
         RULE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -168,6 +170,8 @@ class GetUserSegmentResponse(_message.Message):
     SINCE_FIELD_NUMBER: _ClassVar[int]
     FACTS_FIELD_NUMBER: _ClassVar[int]
     CHECKS_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_NOW_FIELD_NUMBER: _ClassVar[int]
+    RULE_ID_NOW_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     segment: str
     rule_id: int
@@ -175,7 +179,9 @@ class GetUserSegmentResponse(_message.Message):
     since: _timestamp_pb2.Timestamp
     facts: _struct_pb2.Struct
     checks: _containers.RepeatedCompositeFieldContainer[GetUserSegmentResponse.RuleCheck]
-    def __init__(self, user_id: _Optional[str] = ..., segment: _Optional[str] = ..., rule_id: _Optional[int] = ..., rule_version: _Optional[int] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., facts: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[GetUserSegmentResponse.RuleCheck, _Mapping]]] = ...) -> None: ...
+    segment_now: str
+    rule_id_now: int
+    def __init__(self, user_id: _Optional[str] = ..., segment: _Optional[str] = ..., rule_id: _Optional[int] = ..., rule_version: _Optional[int] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., facts: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[GetUserSegmentResponse.RuleCheck, _Mapping]]] = ..., segment_now: _Optional[str] = ..., rule_id_now: _Optional[int] = ...) -> None: ...
 
 class ListSegmentRunsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

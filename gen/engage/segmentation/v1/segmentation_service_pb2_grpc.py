@@ -108,7 +108,8 @@ class SegmentationServiceServicer:
 
     def UpdateSegmentRule(self, request, context):
         """Replaces a rule's fields and increases its version. Errors: NOT_FOUND with reason
-        RULE_NOT_FOUND; INVALID_ARGUMENT for a bad condition; ALREADY_EXISTS with reason RULE_NAME_TAKEN.
+        RULE_NOT_FOUND; INVALID_ARGUMENT for a bad condition; ALREADY_EXISTS with reason RULE_NAME_TAKEN;
+        ABORTED with reason RULE_VERSION_MISMATCH when `expected_version` is stale.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
