@@ -6,13 +6,14 @@ import uuid
 from datetime import UTC, datetime
 
 import grpc
-from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf import json_format, timestamp_pb2
 
 from engage.activity.v1 import activity_pb2, activity_service_pb2, activity_service_pb2_grpc
 from services.activity import service
 from services.activity.domain import NewEvent
 from services.common.auth import current_principal
 from services.common.config import settings
+from services.common.protos import struct, timestamp
 
 _pb = activity_service_pb2
 _EVENT_TYPES = {v.number: v.name for v in activity_pb2.EventType.DESCRIPTOR.values}
@@ -21,22 +22,6 @@ _OUTCOMES = {
     service.Outcome.DUPLICATE: _pb.RecordActivitiesResponse.EventResult.DUPLICATE,
     service.Outcome.CONFLICT: _pb.RecordActivitiesResponse.EventResult.CONFLICT,
 }
-
-
-def _ts(dt: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if dt is None:
-        return None
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(dt)
-    return ts
-
-
-def _struct(value: dict | None) -> struct_pb2.Struct | None:
-    if value is None:
-        return None
-    out = struct_pb2.Struct()
-    out.update(value)
-    return out
 
 
 def to_event(req: _pb.RecordActivityRequest, now: datetime) -> NewEvent:
@@ -62,7 +47,7 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
         result = service.record_event(to_event(request, now), current_principal(), now=now, timeout=context.time_remaining())
         return _pb.RecordActivityResponse(
             user_id=result.user_id,
-            updated_at=_ts(result.recorded_at),
+            updated_at=timestamp(result.recorded_at),
             duplicate=result.outcome is service.Outcome.DUPLICATE,
             event_id=result.event_id,
         )
@@ -78,7 +63,7 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
                     event_id=r.event_id,
                     user_id=r.user_id,
                     outcome=_OUTCOMES[r.outcome],
-                    updated_at=stamps.get(r.recorded_at) or stamps.setdefault(r.recorded_at, _ts(r.recorded_at)),
+                    updated_at=stamps.get(r.recorded_at) or stamps.setdefault(r.recorded_at, timestamp(r.recorded_at)),
                 )
                 for r in results
             ]
@@ -98,12 +83,12 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
                 currency=settings().currency,
                 review_count=row.review_count or 0,
                 deposit_amount=row.deposit_amount,
-                last_bonus_used_at=_ts(row.last_bonus_used_at),
-                last_login_at=_ts(row.last_login_at),
-                last_active_at=_ts(row.last_active_at),
-                last_charge_at=_ts(row.last_charge_at),
-                first_seen_at=_ts(row.first_seen_at),
-                updated_at=_ts(row.updated_at),
+                last_bonus_used_at=timestamp(row.last_bonus_used_at),
+                last_login_at=timestamp(row.last_login_at),
+                last_active_at=timestamp(row.last_active_at),
+                last_charge_at=timestamp(row.last_charge_at),
+                first_seen_at=timestamp(row.first_seen_at),
+                updated_at=timestamp(row.updated_at),
             )
         )
 
@@ -121,9 +106,9 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
                     currency=r.currency or "",
                     category=r.category or "",
                     order_id=r.order_id or "",
-                    meta_json=_struct(r.meta),
-                    occurred_at=_ts(r.occurred_at),
-                    recorded_at=_ts(r.recorded_at),
+                    meta_json=struct(r.meta),
+                    occurred_at=timestamp(r.occurred_at),
+                    recorded_at=timestamp(r.recorded_at),
                 )
                 for r in rows
             ],
@@ -145,7 +130,7 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
                 )
                 for c in changes
             ],
-            updated_at=_ts(now),
+            updated_at=timestamp(now),
         )
 
 

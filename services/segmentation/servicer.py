@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
-from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf import json_format
 
 from engage.segmentation.v1 import segmentation_pb2, segmentation_service_pb2, segmentation_service_pb2_grpc
 from services.common.auth import current_principal
+from services.common.protos import struct, timestamp
 from services.segmentation import service
 
 _pb = segmentation_service_pb2
-
-
-def _ts(dt: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if dt is None:
-        return None
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(dt)
-    return ts
-
-
-def _jsonable(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _struct(value: dict) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update({k: _jsonable(v) for k, v in value.items()})
-    return out
 
 
 def _rule(row) -> segmentation_pb2.SegmentRule:
@@ -43,11 +20,11 @@ def _rule(row) -> segmentation_pb2.SegmentRule:
         segment=row.segment,
         priority=row.priority,
         enabled=row.enabled,
-        condition_json=_struct(row.condition),
+        condition_json=struct(row.condition),
         version=row.version,
-        created_at=_ts(row.created_at),
+        created_at=timestamp(row.created_at),
         created_by=row.created_by,
-        updated_at=_ts(row.updated_at),
+        updated_at=timestamp(row.updated_at),
         updated_by=row.updated_by,
     )
 
@@ -55,8 +32,8 @@ def _rule(row) -> segmentation_pb2.SegmentRule:
 def _run(row) -> segmentation_pb2.SegmentRun:
     return segmentation_pb2.SegmentRun(
         run_id=row.id,
-        started_at=_ts(row.started_at),
-        finished_at=_ts(row.finished_at),
+        started_at=timestamp(row.started_at),
+        finished_at=timestamp(row.finished_at),
         trigger=row.trigger,
         users_evaluated=row.users_evaluated or 0,
         changes=row.changes or 0,
@@ -123,17 +100,17 @@ class SegmentationServicer(segmentation_service_pb2_grpc.SegmentationServiceServ
             segment=e.segment,
             rule_id=e.rule_id or 0,
             rule_version=e.rule_version or 0,
-            since=_ts(e.since),
+            since=timestamp(e.since),
             segment_now=e.segment_now,
             rule_id_now=e.rule_now.rule_id or 0 if e.rule_now else 0,
-            facts=_struct(e.facts),
+            facts=struct(e.facts),
             checks=[
                 _pb.GetUserSegmentResponse.RuleCheck(
                     rule_id=c.rule.rule_id or 0,
                     name=c.name,
                     segment=c.rule.segment,
                     failed_conditions=[
-                        _struct({"path": leaf.path, "field": leaf.field.name, "op": leaf.op, "value": _jsonable(leaf.value)})
+                        struct({"path": leaf.path, "field": leaf.field.name, "op": leaf.op, "value": leaf.value})
                         for leaf in c.failed
                     ],
                 )

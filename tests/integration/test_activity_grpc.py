@@ -8,31 +8,12 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from google.protobuf import struct_pb2, timestamp_pb2
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
+from grpc_failure import failure
 
 from engage.activity.v1 import activity_pb2 as a
 from engage.activity.v1 import activity_service_pb2 as pb
 
 T = 5  # every call sets a deadline
-
-
-def error_of(call):
-    """(code, reason, {field: description}) of a failed call."""
-    with pytest.raises(grpc.RpcError) as exc:
-        call()
-    status = rpc_status.from_call(exc.value)
-    reason, fields = None, {}
-    for d in status.details if status else []:
-        if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            d.Unpack(info)
-            reason = info.reason
-        if d.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            br = error_details_pb2.BadRequest()
-            d.Unpack(br)
-            fields = {v.field: v.description for v in br.field_violations}
-    return exc.value.code(), reason, fields
 
 
 def counters(activity, as_user, user_id):
@@ -72,12 +53,12 @@ def test_an_event_id_reused_with_another_payload_is_refused(activity, as_user, u
     me = as_user(user_id)
     eid = str(uuid.uuid4())
     activity.RecordActivity(pb.RecordActivityRequest(event_type=a.ROULETTE_PLAY, event_id=eid), metadata=me, timeout=T)
-    code, reason, _ = error_of(
+    code, reason, _ = failure(
         lambda: activity.RecordActivity(pb.RecordActivityRequest(event_type=a.DICE_PLAY, event_id=eid), metadata=me, timeout=T)
     )
     assert (code, reason) == (grpc.StatusCode.ALREADY_EXISTS, "EVENT_ID_REUSED")
     # Another user replaying someone else's id is a conflict too, not a read of their result.
-    code, reason, _ = error_of(
+    code, reason, _ = failure(
         lambda: activity.RecordActivity(pb.RecordActivityRequest(event_type=a.ROULETTE_PLAY, event_id=eid), metadata=as_user("someone-else"), timeout=T)
     )
     assert (code, reason) == (grpc.StatusCode.ALREADY_EXISTS, "EVENT_ID_REUSED")
@@ -97,7 +78,7 @@ def test_purchases_refunds_and_charges_come_from_trusted_callers(activity, as_us
     assert got.HasField("last_charge_at")
 
     for kind in (a.PURCHASE, a.PURCHASE_REFUND, a.CHARGE):
-        code, reason, _ = error_of(
+        code, reason, _ = failure(
             lambda: activity.RecordActivity(pb.RecordActivityRequest(event_type=kind, amount=1, order_id="o"), metadata=as_user(user_id), timeout=T)
         )
         assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "TRUSTED_CALLER_REQUIRED")
@@ -109,13 +90,13 @@ def test_trusted_callers_may_date_events_but_users_may_not(activity, as_user, us
     when.FromDatetime(datetime(2026, 3, 1, 12, tzinfo=UTC))
     activity.RecordActivity(pb.RecordActivityRequest(user_id=user_id, event_type=a.LOGIN, occurred_at=when), metadata=as_user("svc", "service"), timeout=T)
     assert counters(activity, as_user, user_id).last_login_at == when
-    code, reason, _ = error_of(
+    code, reason, _ = failure(
         lambda: activity.RecordActivity(pb.RecordActivityRequest(event_type=a.LOGIN, occurred_at=when), metadata=as_user(user_id), timeout=T)
     )
     assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "TRUSTED_CALLER_REQUIRED")
     future = timestamp_pb2.Timestamp()
     future.FromDatetime(datetime.now(UTC) + timedelta(hours=1))
-    code, _, fields = error_of(
+    code, _, fields = failure(
         lambda: activity.RecordActivity(pb.RecordActivityRequest(user_id=user_id, event_type=a.LOGIN, occurred_at=future), metadata=as_user("svc", "service"), timeout=T)
     )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "occurred_at" in fields
@@ -138,7 +119,7 @@ def test_bad_input_is_refused_with_the_field_named_and_changes_nothing(activity,
     if request_.user_id == "":
         request_.user_id = user_id
     md = as_user(user_id) if len(request_.user_id) <= 128 else as_user("svc", "service")
-    code, reason, fields = error_of(lambda: activity.RecordActivity(request_, metadata=md, timeout=T))
+    code, reason, fields = failure(lambda: activity.RecordActivity(request_, metadata=md, timeout=T))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and reason == "INVALID_FIELDS"
     assert field in fields
     assert counters(activity, as_user, user_id).last_active_at.seconds == 0
@@ -152,14 +133,14 @@ def test_meta_json_is_kept_and_bounded(activity, as_user, user_id, sql):
     assert stored[0] == {"game": "roulette", "spins": 3, "tags": ["a", "b"]}
     big = struct_pb2.Struct()
     big.update({"blob": "x" * 5000})
-    code, _, fields = error_of(
+    code, _, fields = failure(
         lambda: activity.RecordActivity(pb.RecordActivityRequest(event_type=a.VISIT, meta_json=big), metadata=as_user(user_id), timeout=T)
     )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "meta_json" in fields
 
 
 def test_money_in_another_currency_is_refused(activity, as_user, user_id):
-    code, reason, _ = error_of(
+    code, reason, _ = failure(
         lambda: activity.RecordActivity(
             pb.RecordActivityRequest(user_id=user_id, event_type=a.PURCHASE, amount=10, currency="USD", order_id="o"),
             metadata=as_user("svc", "service"),
@@ -199,7 +180,7 @@ def test_a_malformed_event_refuses_the_whole_batch(activity, as_user, user_id):
         pb.RecordActivityRequest(user_id=user_id, event_type=a.PLAY_DURATION),
         pb.RecordActivityRequest(event_type=a.VISIT),
     ]
-    code, _, fields = error_of(
+    code, _, fields = failure(
         lambda: activity.RecordActivities(pb.RecordActivitiesRequest(events=events), metadata=as_user("svc", "service"), timeout=T)
     )
     assert code == grpc.StatusCode.INVALID_ARGUMENT
@@ -209,7 +190,7 @@ def test_a_malformed_event_refuses_the_whole_batch(activity, as_user, user_id):
 
 def test_batches_are_limited_to_1000_events(activity, as_user):
     events = [pb.RecordActivityRequest(user_id="x", event_type=a.VISIT)] * 1001
-    code, _, fields = error_of(
+    code, _, fields = failure(
         lambda: activity.RecordActivities(pb.RecordActivitiesRequest(events=events), metadata=as_user("svc", "service"), timeout=T)
     )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "events" in fields
@@ -217,22 +198,22 @@ def test_batches_are_limited_to_1000_events(activity, as_user):
 
 def test_users_cannot_call_batch_or_admin_rpcs(activity, as_user, user_id):
     me = as_user(user_id)
-    code, reason, _ = error_of(
+    code, reason, _ = failure(
         lambda: activity.RecordActivities(pb.RecordActivitiesRequest(events=[pb.RecordActivityRequest(user_id=user_id, event_type=a.VISIT)]), metadata=me, timeout=T)
     )
     assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "ROLE_NOT_ALLOWED")
     entries = [a.DepositEntry(user_id=user_id, deposit_amount=10**9)]
     for md in (me, as_user("svc", "service")):
-        code, reason, _ = error_of(lambda: activity.UpsertExternalDeposits(pb.UpsertExternalDepositsRequest(entries=entries), metadata=md, timeout=T))
+        code, reason, _ = failure(lambda: activity.UpsertExternalDeposits(pb.UpsertExternalDepositsRequest(entries=entries), metadata=md, timeout=T))
         assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "ROLE_NOT_ALLOWED")
     assert counters(activity, as_user, user_id).deposit_amount == 0
 
 
 def test_a_user_cannot_read_or_write_another_users_data(activity, as_user, user_id):
     other = f"other-{uuid.uuid4().hex[:6]}"
-    code, reason, _ = error_of(lambda: activity.GetUserActivity(pb.GetUserActivityRequest(user_id=other), metadata=as_user(user_id), timeout=T))
+    code, reason, _ = failure(lambda: activity.GetUserActivity(pb.GetUserActivityRequest(user_id=other), metadata=as_user(user_id), timeout=T))
     assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_DATA")
-    code, reason, _ = error_of(
+    code, reason, _ = failure(
         lambda: activity.RecordActivity(pb.RecordActivityRequest(user_id=other, event_type=a.VISIT), metadata=as_user(user_id), timeout=T)
     )
     assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_DATA")
@@ -240,7 +221,7 @@ def test_a_user_cannot_read_or_write_another_users_data(activity, as_user, user_
 
 
 def test_service_callers_must_name_the_user(activity, as_user):
-    code, _, fields = error_of(lambda: activity.GetUserActivity(pb.GetUserActivityRequest(), metadata=as_user("svc", "service"), timeout=T))
+    code, _, fields = failure(lambda: activity.GetUserActivity(pb.GetUserActivityRequest(), metadata=as_user("svc", "service"), timeout=T))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "user_id" in fields
 
 
@@ -269,7 +250,7 @@ def test_a_missing_or_bad_token_is_unauthenticated(activity, settings, kind, use
         key = auth.load_or_create_dev_key(settings.dev_key_path)
         bad = jwt.encode({"sub": user_id, "role": "root", "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "exp": 2**31}, key, algorithm="RS256", headers={"kid": auth.DEV_KID})
         md = (("authorization", f"Bearer {bad}"),)
-    code, reason, _ = error_of(lambda: activity.RecordActivity(pb.RecordActivityRequest(event_type=a.VISIT), metadata=md, timeout=T))
+    code, reason, _ = failure(lambda: activity.RecordActivity(pb.RecordActivityRequest(event_type=a.VISIT), metadata=md, timeout=T))
     assert code == grpc.StatusCode.UNAUTHENTICATED
     assert reason in {"MISSING_TOKEN", "INVALID_TOKEN", "TOKEN_EXPIRED", "UNKNOWN_SIGNING_KEY"}
 
@@ -300,12 +281,12 @@ def test_external_deposits_move_last_charge_only_when_they_increase(activity, as
 def test_external_deposits_refuse_a_user_listed_twice(activity, as_user):
     u = f"d-{uuid.uuid4().hex[:8]}"
     entries = [a.DepositEntry(user_id=u, deposit_amount=1), a.DepositEntry(user_id=u, deposit_amount=2)]
-    code, reason, fields = error_of(
+    code, reason, fields = failure(
         lambda: activity.UpsertExternalDeposits(pb.UpsertExternalDepositsRequest(entries=entries), metadata=as_user("ops", "admin"), timeout=T)
     )
     assert (code, reason) == (grpc.StatusCode.INVALID_ARGUMENT, "DUPLICATE_USER") and "entries[1].user_id" in fields
     assert counters(activity, as_user, u).deposit_amount == 0
-    code, _, fields = error_of(
+    code, _, fields = failure(
         lambda: activity.UpsertExternalDeposits(pb.UpsertExternalDepositsRequest(entries=[a.DepositEntry(user_id=u, deposit_amount=-5)]), metadata=as_user("ops", "admin"), timeout=T)
     )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "entries[0].deposit_amount" in fields

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from google.protobuf import struct_pb2
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
+from grpc_failure import failure
 
 from engage.segmentation.v1 import segmentation_service_pb2 as pb
 
@@ -21,23 +20,6 @@ def cond(value: dict) -> struct_pb2.Struct:
     s = struct_pb2.Struct()
     s.update(value)
     return s
-
-
-def failure(call):
-    with pytest.raises(grpc.RpcError) as e:
-        call()
-    status = rpc_status.from_call(e.value)
-    reason, fields = None, {}
-    for d in status.details if status else []:
-        if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            d.Unpack(info)
-            reason = info.reason
-        if d.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            br = error_details_pb2.BadRequest()
-            d.Unpack(br)
-            fields = {v.field: v.description for v in br.field_violations}
-    return e.value.code(), reason, fields
 
 
 @pytest.fixture
