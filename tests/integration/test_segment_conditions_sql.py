@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
 
 from services.common.config import libpq_url
 from services.segmentation import conditions as c

@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 
 import dramatiq
 from dramatiq import Worker
