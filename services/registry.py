@@ -3,4 +3,6 @@
 SERVICES: dict[str, str] = {
     "activity": "services.activity.servicer",
     "segmentation": "services.segmentation.servicer",
+    "reward": "services.reward.servicer",
+    "coupon": "services.coupon.servicer",
 }

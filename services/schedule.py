@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from services.activity import actors as activity_actors
 from services.segmentation import actors as segmentation_actors
+from services.coupon import actors as coupon_actors
 from services.common import jobs
 from services.common.config import settings
 from services.common.scheduler import Job
@@ -17,4 +18,6 @@ def jobs_table() -> list[Job]:
         Job("platform.prune_schedule_ticks", jobs.prune_schedule_ticks, cron="17 * * * *"),
         Job("activity.ensure_event_partitions", activity_actors.ensure_event_partitions, cron="0 3 * * *"),
         Job("segmentation.run_batch", segmentation_actors.run_batch, cron=settings().segment_run_cron),
+        Job("coupon.expire_reservations", coupon_actors.expire_reservations, every=timedelta(seconds=30)),
+        Job("coupon.prune_failed_attempts", coupon_actors.prune_failed_attempts, cron="23 * * * *"),
     ]

@@ -131,7 +131,8 @@ def token(settings):
     """token(subject, role="user") -> a signed dev JWT."""
     from services.common import auth
 
-    return lambda subject, role="user", **kw: auth.issue_token(settings, subject, role, **kw)
+    key = auth.load_or_create_dev_key(settings.dev_key_path)  # loading the PEM costs ~80 ms: once
+    return lambda subject, role="user", **kw: auth.issue_token(settings, subject, role, **{"key": key, **kw})
 
 
 @pytest.fixture(scope="session")
@@ -165,3 +166,23 @@ def segmentation(channel):
     from engage.segmentation.v1 import segmentation_service_pb2_grpc
 
     return segmentation_service_pb2_grpc.SegmentationServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def coupons(channel):
+    from engage.coupon.v1 import coupon_service_pb2_grpc
+
+    return coupon_service_pb2_grpc.CouponServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def reward(channel):
+    from engage.reward.v1 import reward_service_pb2_grpc
+
+    return reward_service_pb2_grpc.RewardServiceStub(channel)
+
+
+@pytest.fixture
+def admin(as_user):
+    """Call metadata of an operator (tests that check who did something name their own)."""
+    return as_user("ops-1", "admin")

@@ -96,6 +96,12 @@ def _cmd_bench(args) -> int:
     return bench.main(args)
 
 
+def _cmd_bench_rewards(args) -> int:
+    from services.tools import bench_rewards
+
+    return bench_rewards.main(args)
+
+
 def _cmd_bench_segments(args) -> int:
     from services.tools import bench_segments
 
@@ -147,6 +153,12 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--concurrency", type=int, default=16)
     b.add_argument("--processes", type=int, default=2, help="gRPC server processes (GRPC_PROCESSES)")
     b.set_defaults(fn=_cmd_bench)
+
+    br = sub.add_parser("bench-rewards", help="benchmark coupon redemptions and pool opens (hot and spread) against pgbench")
+    br.add_argument("--seconds", type=float, default=10.0)
+    br.add_argument("--concurrency", type=int, default=32)
+    br.add_argument("--processes", type=int, default=2, help="gRPC server processes (GRPC_PROCESSES)")
+    br.set_defaults(fn=_cmd_bench_rewards)
 
     bs = sub.add_parser("bench-segments", help="benchmark the segmentation batch over synthetic users")
     bs.add_argument("--users", type=int, default=1_000_000)

@@ -21,6 +21,19 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _share(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise SystemExit(f"{name} must be a number from 0 to 1, got {raw!r}")
+    return value
+
+
 def _list(name: str, default: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in os.environ.get(name, default).split(",") if v.strip())
 
@@ -61,6 +74,8 @@ class Settings:
     outbox_relay_seconds: int
     segment_run_cron: str
     max_request_bytes: int
+    reward_explore_share: float
+    coupon_failed_redeem_limit: int
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -96,6 +111,8 @@ def load() -> Settings:
         outbox_relay_seconds=_int("OUTBOX_RELAY_SECONDS", 1),
         segment_run_cron=os.environ.get("SEGMENT_RUN_CRON", "0 4 * * *"),
         max_request_bytes=_int("MAX_REQUEST_BYTES", 1_048_576),
+        reward_explore_share=_share("REWARD_EXPLORE_SHARE", 0.1),
+        coupon_failed_redeem_limit=_int("COUPON_FAILED_REDEEM_LIMIT", 10),
     )
 
 

@@ -229,3 +229,10 @@ def list_runs_by_id(run_ids: list[int]):
         return list(
             conn.execute(sa.text("SELECT * FROM segmentation.segment_runs WHERE id = ANY(:ids) ORDER BY id"), {"ids": run_ids})
         )
+
+
+def segment_of(conn, user_id: str) -> str | None:
+    """The user's current segment (None before their first evaluation), read in the caller's
+    transaction: how other services check a segment restriction."""
+    row = repository.user_segment(conn, user_id)
+    return row.segment if row else None

@@ -8,10 +8,8 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 
-def failure(call) -> tuple[grpc.StatusCode, str | None, dict[str, str]]:
-    with pytest.raises(grpc.RpcError) as exc:
-        call()
-    status = rpc_status.from_call(exc.value)
+def _read(error: grpc.RpcError) -> tuple[grpc.StatusCode, str | None, dict[str, str]]:
+    status = rpc_status.from_call(error)
     reason, fields = None, {}
     for d in status.details if status else []:
         if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
@@ -22,4 +20,22 @@ def failure(call) -> tuple[grpc.StatusCode, str | None, dict[str, str]]:
             bad = error_details_pb2.BadRequest()
             d.Unpack(bad)
             fields = {v.field: v.description for v in bad.field_violations}
-    return exc.value.code(), reason, fields
+    return error.code(), reason, fields
+
+
+def failure(call) -> tuple[grpc.StatusCode, str | None, dict[str, str]]:
+    """The call must fail; returns (code, reason, {field: description})."""
+    with pytest.raises(grpc.RpcError) as exc:
+        call()
+    return _read(exc.value)
+
+
+def outcome(call) -> tuple[grpc.StatusCode | None, str | None]:
+    """(None, None) when the call succeeded, else its code and reason: for concurrent tests that
+    count successes and refusals."""
+    try:
+        call()
+    except grpc.RpcError as e:
+        code, reason, _ = _read(e)
+        return code, reason
+    return None, None
