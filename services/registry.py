@@ -5,4 +5,5 @@ SERVICES: dict[str, str] = {
     "segmentation": "services.segmentation.servicer",
     "reward": "services.reward.servicer",
     "coupon": "services.coupon.servicer",
+    "loyalty": "services.loyalty.servicer",
 }

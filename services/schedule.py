@@ -7,6 +7,7 @@ from datetime import timedelta
 from services.activity import actors as activity_actors
 from services.segmentation import actors as segmentation_actors
 from services.coupon import actors as coupon_actors
+from services.loyalty import actors as loyalty_actors
 from services.common import jobs
 from services.common.config import settings
 from services.common.scheduler import Job
@@ -20,4 +21,6 @@ def jobs_table() -> list[Job]:
         Job("segmentation.run_batch", segmentation_actors.run_batch, cron=settings().segment_run_cron),
         Job("coupon.expire_reservations", coupon_actors.expire_reservations, every=timedelta(seconds=30)),
         Job("coupon.prune_failed_attempts", coupon_actors.prune_failed_attempts, cron="23 * * * *"),
+        Job("loyalty.settle_points", loyalty_actors.settle_points, cron="*/15 * * * *"),
+        Job("loyalty.evaluate_tiers", loyalty_actors.evaluate_tiers, cron="10 0 * * *"),
     ]

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False),
         sa.Column("updated_by", sa.Text, nullable=False),
         sa.UniqueConstraint("owner_kind", "owner_id", name="uq_budgets_owner_kind"),
+        sa.CheckConstraint("spent_total >= 0", name="spent_total_not_negative"),
         schema=S,
     )
     # The read contract other services use to skip the budget check of an owner without a budget
@@ -96,6 +97,19 @@ def upgrade() -> None:
         sa.Column("budget_id", sa.BigInteger, sa.ForeignKey("reward.budgets.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("day", sa.Date, primary_key=True),
         sa.Column("spent", sa.BigInteger, nullable=False),
+        sa.CheckConstraint("spent >= 0", name="spent_not_negative"),
+        schema=S,
+    )
+    # What each grant counted against each budget (keyed by the grant's idempotency key), so a
+    # rollback gives back exactly that.
+    op.create_table(
+        "budget_charges",
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("budget_id", sa.BigInteger, sa.ForeignKey("reward.budgets.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("amount", sa.BigInteger, nullable=False),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("charged_at", TS, nullable=False),
+        sa.Column("released_at", TS),
         schema=S,
     )
     op.create_table(

@@ -38,6 +38,14 @@ def _list(name: str, default: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in os.environ.get(name, default).split(",") if v.strip())
 
 
+def _window(name: str, default: str) -> str:
+    """`lifetime`, or a rolling number of months such as `12m`."""
+    raw = (os.environ.get(name) or default).strip().lower()
+    if raw == "lifetime" or (raw.endswith("m") and raw[:-1].isdigit() and 1 <= int(raw[:-1]) <= 120):
+        return raw
+    raise SystemExit(f"{name} must be lifetime or a number of months such as 12m, got {raw!r}")
+
+
 def sqlalchemy_url(url: str) -> str:
     """Accepts postgres://, postgresql:// or postgresql+psycopg:// and returns the psycopg 3 form."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
@@ -76,6 +84,12 @@ class Settings:
     max_request_bytes: int
     reward_explore_share: float
     coupon_failed_redeem_limit: int
+    loyalty_tier_window: str
+    loyalty_downgrade_grace_days: int
+    loyalty_points_rate_bp: int
+    loyalty_points_hold_days: int
+    loyalty_points_expiry_days: int
+    loyalty_expiring_soon_days: int
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -113,6 +127,12 @@ def load() -> Settings:
         max_request_bytes=_int("MAX_REQUEST_BYTES", 1_048_576),
         reward_explore_share=_share("REWARD_EXPLORE_SHARE", 0.1),
         coupon_failed_redeem_limit=_int("COUPON_FAILED_REDEEM_LIMIT", 10),
+        loyalty_tier_window=_window("LOYALTY_TIER_WINDOW", "lifetime"),
+        loyalty_downgrade_grace_days=_int("LOYALTY_DOWNGRADE_GRACE_DAYS", 30),
+        loyalty_points_rate_bp=_int("LOYALTY_POINTS_RATE_BP", 100),
+        loyalty_points_hold_days=_int("LOYALTY_POINTS_HOLD_DAYS", 0),
+        loyalty_points_expiry_days=_int("LOYALTY_POINTS_EXPIRY_DAYS", 365),
+        loyalty_expiring_soon_days=_int("LOYALTY_EXPIRING_SOON_DAYS", 30),
     )
 
 

@@ -39,12 +39,13 @@ def lock_user(conn: Connection, user_id: str) -> None:
 # Everything a redemption decides on, in one round trip: the coupon by code with its live uses
 # (reservations past their expiry no longer count, even before the sweep gives them back), the
 # user's live uses, their recent failures, what this request id already did, and whether the coupon
-# has a budget (Reward's read contract), so a coupon without one skips that round trip.
+# or its campaign has a budget (Reward's read contract), so a coupon without one skips that step.
 _LOOKUP = sa.text(
     """
 SELECT c.id, c.code, c.type, c.value, c.token_type, c.max_value, c.starts_at, c.expires_at, c.usage_limit,
        c.per_user_limit, c.segment, c.status, c.assigned_user_id,
-       reward.has_budget('COUPON', c.id::text) AS budgeted,
+       c.campaign, reward.has_budget('COUPON', c.id::text) AS budgeted,
+       reward.has_budget('CAMPAIGN', c.campaign) AS campaign_budgeted,
        c.used_count + c.reserved_count - (
          SELECT count(*) FROM coupon.coupon_reservations x
          WHERE x.coupon_id = c.id AND x.state = 'HELD' AND x.expires_at <= :now) AS live_uses,
@@ -475,16 +476,30 @@ def batch_codes(conn: Connection, batch_id: int) -> list[str]:
     )
 
 
+# A template prizes may still be issued from: one not expired. Its status does not matter: a prize
+# template is usually DISABLED so that its own code cannot be redeemed, while the personal codes made
+# from it are ACTIVE. (One not started yet is fine: the codes work from its start, like it.)
+_USABLE = "(expires_at IS NULL OR expires_at > :now)"
+
+
+def usable_templates(conn: Connection, template_ids: list[int], now: datetime) -> set[int]:
+    return set(
+        conn.execute(
+            sa.text(f"SELECT id FROM coupon.coupons WHERE id = ANY(:ids) AND {_USABLE}"), {"ids": template_ids, "now": now}
+        ).scalars()
+    )
+
+
 def insert_personal_code(conn: Connection, *, template_id: int, code: str, user_id: str, key: str, now: datetime) -> str | None:
-    """Copies the template's reward and expiry into a single-use code for one user; None when the
-    template does not exist or the key or the code is taken."""
+    """Copies the template's reward and window into a single-use code for one user; None when the
+    template does not exist or is not usable, or the key or the code is taken."""
     return conn.execute(
         sa.text(
-            "INSERT INTO coupon.coupons (code, type, value, token_type, max_value, expires_at, usage_limit, "
+            "INSERT INTO coupon.coupons (code, type, value, token_type, max_value, starts_at, expires_at, usage_limit, "
             "per_user_limit, assigned_user_id, campaign, template_id, issue_key, description, created_at, created_by, "
             "updated_at, updated_by) "
-            "SELECT :code, type, value, token_type, max_value, expires_at, 1, 1, :user_id, campaign, id, :key, "
-            "description, :now, 'reward', :now, 'reward' FROM coupon.coupons WHERE id = :template_id "
+            "SELECT :code, type, value, token_type, max_value, starts_at, expires_at, 1, 1, :user_id, campaign, id, :key, "
+            f"description, :now, 'reward', :now, 'reward' FROM coupon.coupons WHERE id = :template_id AND {_USABLE} "
             "ON CONFLICT DO NOTHING RETURNING code"
         ),
         {"code": code, "user_id": user_id, "key": key, "template_id": template_id, "now": now},

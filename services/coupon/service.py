@@ -1,13 +1,14 @@
 """Service layer of Coupon: definitions, bulk generation and personal codes; redemption, validation,
 reservations and rollbacks, each one transaction that either changes everything it must or nothing.
 
-The redemption transaction, in order (the hot coupon row is locked by the last statement only):
+The redemption transaction, in order (the coupon's row, hot for a popular code, is locked by the
+last statement only; a budget's row, when there is one, from step 7):
   1. the user's advisory lock; 2. one look-up (coupon by code, live uses, the user's uses, recent
-  failures, what this request id already did); 3. the checks, in Python; 4. a held reservation with
-  this key is claimed for conversion; 5. the redemption row claims the request id and the user's
-  use is counted (conditional upsert); 6. the wallet is credited (Reward's ledger); 7. the coupon's
-  budget, if it has one (read in step 2), counts the grant; 8. the coupon's used_count, conditional on its usage limit;
-  then COMMIT.
+  failures, what this request id already did, whether the coupon or its campaign has a budget);
+  3. the checks, in Python; 4. a held reservation with this key is claimed for conversion; 5. the
+  redemption row claims the request id and the user's use is counted (conditional upsert); 6. the
+  wallet is credited (Reward's ledger); 7. the coupon's budget and its campaign's, where they exist,
+  count the grant; 8. the coupon's used_count, conditional on its usage limit; then COMMIT.
 A refusal found by the checks records a failed attempt and commits only that; one found by a
 write (a limit reached by a concurrent redemption) rolls everything back.
 """
@@ -137,6 +138,13 @@ def _check(conn: Connection, row: sa.Row, user_id: str, now: datetime, *, count_
     return domain.refusal(_standing(row), user_id, user_segment, now, count_limits=count_limits)
 
 
+def _budget_owners(row: sa.Row) -> list[tuple[str, str]]:
+    """The budgets a redemption counts against: the coupon's own, and its campaign's (a CAMPAIGN
+    budget whose owner_id is the coupon's `campaign`), in that order (the lock order)."""
+    owners = [("COUPON", str(row.id))] if row.budgeted else []
+    return owners + ([("CAMPAIGN", row.campaign)] if row.campaign_budgeted else [])
+
+
 def _amount(conn: Connection, row: sa.Row, user_id: str) -> int:
     balance = wallet.balance(conn, user_id, row.token_type) if row.type == "PERCENTAGE" else 0
     return domain.grant_amount(row.type, row.value, row.max_value, balance)
@@ -208,12 +216,15 @@ def _redeem(conn: Connection, user_id: str, code: str, request_id: str, now: dat
         idempotency_key=f"coupon:redeem:{claim.id}", label=row.code,
         meta={"coupon_id": row.id, "redemption_id": claim.id, "request_id": request_id}, now=now,
     )
-    if row.budgeted:
+    for kind, owner in _budget_owners(row):
         try:
-            budgets.consume(conn, owner_kind="COUPON", owner_id=str(row.id), tokens=amount, token_type=row.token_type, now=now)
+            budgets.consume(
+                conn, owner_kind=kind, owner_id=owner, key=f"coupon:redeem:{claim.id}", tokens=amount,
+                token_type=row.token_type, now=now,
+            )
         except FailedPrecondition as e:
             if e.reason == "BUDGET_EXHAUSTED":
-                raise _Undo(Refusal("BUDGET_EXHAUSTED"), row.id, {"limit": e.metadata.get("limit", "")}) from None
+                raise _Undo(Refusal("BUDGET_EXHAUSTED"), row.id, {"limit": e.metadata.get("limit", ""), "budget": kind}) from None
             raise
     if not repository.count_redemption(
         conn, coupon_id=row.id, redemption_id=claim.id, entry_id=entry.id, reservation_id=held,
@@ -251,17 +262,11 @@ def _validate(conn: Connection, user_id: str, code: str, now: datetime) -> Offer
     amount = _amount(conn, row, user_id) if refusal is None else 0
     if refusal is None and amount <= 0:
         refusal = Refusal("NOT_ELIGIBLE", "NOTHING_TO_PAY_BACK")
-    if refusal is None and row.budgeted:
-        # The budget has no read-only check: count the grant in a savepoint and always undo it.
-        savepoint = conn.begin_nested()
-        try:
-            budgets.consume(conn, owner_kind="COUPON", owner_id=str(row.id), tokens=amount, token_type=row.token_type, now=now)
-        except FailedPrecondition as e:
-            if e.reason != "BUDGET_EXHAUSTED":
-                raise
+    for kind, owner in _budget_owners(row) if refusal is None else ():
+        left = budgets.allowance(conn, owner_kind=kind, owner_id=owner, now=now)
+        if left is not None and not left.allows(tokens=amount, token_type=row.token_type):
             refusal = Refusal("BUDGET_EXHAUSTED")
-        finally:
-            savepoint.rollback()
+            break
     if refusal is not None:
         return _refuse(conn, user_id, now, refusal)
     return Offer(row.code, row.type, row.token_type, amount, row.expires_at)
@@ -402,7 +407,7 @@ def rollback(user_id: str, request_id: str, reason: str, *, now: datetime | None
                 "the user has already spent the tokens this redemption credited; nothing was changed",
                 metadata={**e.metadata, "redemption_id": str(r.id)},
             ) from None
-        budgets.release(conn, owner_kind="COUPON", owner_id=str(r.coupon_id), tokens=r.amount, token_type=r.token_type, granted_at=r.redeemed_at)
+        budgets.release(conn, key=f"coupon:redeem:{r.id}", now=now)
         return repository.roll_back(conn, id=r.id, coupon_id=r.coupon_id, reason=reason, entry_id=entry.id, now=now)
 
     return db.retrying(work)
@@ -544,12 +549,19 @@ def generate_coupons(request_id: str, prefix: str, count: int, spec: Spec, by: s
     return db.retrying(work)
 
 
+def usable_templates(conn: Connection, template_ids: list[int], now: datetime) -> set[int]:
+    """Which of these coupons prizes may be issued from now (not expired), in the caller's
+    transaction: pools leave the other prizes out of the draw."""
+    return repository.usable_templates(conn, template_ids, now) if template_ids else set()
+
+
 def issue_personal_code(conn: Connection, *, template_coupon_id: int, user_id: str, idempotency_key: str) -> str:
     """Creates, in the caller's transaction and exactly once per `idempotency_key`, a single-use code
     only `user_id` may redeem (another user gets NOT_ELIGIBLE), with the template's type, value,
-    token type, cap, campaign and expiry; returns the code. The template's own counts are untouched.
-    Raises NOT_FOUND COUPON_NOT_FOUND for an unknown template, ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED
-    when the key issued a code from another template or for another user."""
+    token type, cap, campaign, start and expiry; returns the code. The template's own counts are
+    untouched. Raises NOT_FOUND COUPON_NOT_FOUND for an unknown template, FAILED_PRECONDITION
+    PRIZE_UNAVAILABLE for an expired one, ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED when the
+    key issued a code from another template or for another user."""
     now = datetime.now(UTC)
     for _ in range(10):
         code = repository.insert_personal_code(
@@ -567,5 +579,10 @@ def issue_personal_code(conn: Connection, *, template_coupon_id: int, user_id: s
             return first.code
         if repository.coupon(conn, template_coupon_id) is None:
             raise _coupon_not_found(template_coupon_id)
+        if not repository.usable_templates(conn, [template_coupon_id], now):
+            raise FailedPrecondition(
+                "PRIZE_UNAVAILABLE", f"coupon {template_coupon_id} has expired: no code can be issued from it",
+                metadata={"coupon_id": str(template_coupon_id)},
+            )
         # Otherwise the drawn code collided with an existing one: draw again.
     raise RuntimeError("could not draw a unique code")

@@ -1,8 +1,13 @@
 """Budgets: what a coupon, a pool or a campaign may still give away, checked in the grant's own
-transaction so two grants racing for the last of a budget cannot both pass."""
+transaction so two grants racing for the last of a budget cannot both pass.
+
+Each counted grant leaves a charge row under the grant's key, so a rollback gives back exactly
+what was counted, on the day it was counted, and nothing for a grant made before the budget existed.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,20 +26,60 @@ def budget_day(at: datetime) -> date:
     return at.astimezone(ZoneInfo(settings().timezone)).date()
 
 
-# How much one grant counts against the owner's budget, if it has one.
-_AMOUNT = """
-SELECT id, total_limit, daily_limit,
-       CASE unit WHEN 'COUNT' THEN 1
-                 WHEN 'TOKENS' THEN CASE WHEN token_type = :token_type THEN :tokens ELSE 0 END
-                 ELSE :points END AS n
-FROM reward.budgets WHERE owner_kind = :owner_kind AND owner_id = :owner_id
+def counted(unit: str, unit_token_type: str | None, *, tokens: int, token_type: str | None, points: int) -> int:
+    """How much one grant counts against a budget of `unit`."""
+    if unit == "COUNT":
+        return 1
+    if unit == "TOKENS":
+        return tokens if token_type == unit_token_type else 0
+    return points
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What a budget still allows now (None: no cap of that kind)."""
+
+    budget_id: int
+    unit: str
+    token_type: str | None
+    total_left: int | None
+    day_left: int | None
+
+    def allows(self, *, tokens: int = 0, token_type: str | None = None, points: int = 0) -> bool:
+        n = counted(self.unit, self.token_type, tokens=tokens, token_type=token_type, points=points)
+        return all(left is None or n <= left for left in (self.total_left, self.day_left))
+
+
+_ALLOWANCE = """
+SELECT b.id, b.unit, b.token_type,
+       b.total_limit - b.spent_total AS total_left,
+       b.daily_limit - coalesce((SELECT spent FROM reward.budget_days d WHERE d.budget_id = b.id AND d.day = :day), 0) AS day_left
+FROM reward.budgets b WHERE b.owner_kind = :owner_kind AND b.owner_id = :owner_id
 """
 
-# Both limits in one statement; the caller rolls back when either refused (so a total increase
-# whose day was full is undone with everything else).
+
+def allowance(conn: Connection, *, owner_kind: str, owner_id: str, now: datetime, lock: bool = False) -> Allowance | None:
+    """The owner's budget as it stands (None without one). With `lock`, the budget row stays locked
+    until commit, so what it allows cannot change before the caller's grant is counted."""
+    row = conn.execute(
+        sa.text(_ALLOWANCE + (" FOR UPDATE OF b" if lock else "")),
+        {"owner_kind": owner_kind, "owner_id": str(owner_id), "day": budget_day(now)},
+    ).one_or_none()
+    if row is None:
+        return None
+    return Allowance(row.id, row.unit, row.token_type, row.total_left, row.day_left)
+
+
+# Both limits and the charge in one statement; the caller rolls back when either limit refused.
 _CONSUME = sa.text(
-    f"""
-WITH amount AS ({_AMOUNT}),
+    """
+WITH amount AS (
+  SELECT id, total_limit, daily_limit,
+         CASE unit WHEN 'COUNT' THEN 1
+                   WHEN 'TOKENS' THEN CASE WHEN token_type = :token_type THEN :tokens ELSE 0 END
+                   ELSE :points END AS n
+  FROM reward.budgets WHERE owner_kind = :owner_kind AND owner_id = :owner_id
+),
 total AS (
   UPDATE reward.budgets b SET spent_total = b.spent_total + a.n
   FROM amount a
@@ -48,35 +93,30 @@ daily AS (
   ON CONFLICT (budget_id, day) DO UPDATE SET spent = d.spent + EXCLUDED.spent
   WHERE (SELECT daily_limit FROM amount) IS NULL OR d.spent + EXCLUDED.spent <= (SELECT daily_limit FROM amount)
   RETURNING d.budget_id
+),
+charge AS (
+  INSERT INTO reward.budget_charges (key, budget_id, amount, day, charged_at)
+  SELECT :key, a.id, a.n, :day, :now FROM amount a JOIN daily d ON d.budget_id = a.id
 )
-SELECT a.id, a.n, a.total_limit, a.daily_limit,
-       EXISTS (SELECT 1 FROM total) AS total_ok, EXISTS (SELECT 1 FROM daily) AS daily_ok
+SELECT a.id, a.n, EXISTS (SELECT 1 FROM total) AS total_ok, EXISTS (SELECT 1 FROM daily) AS daily_ok
 FROM amount a
 """
 )
 
+# Gives back exactly the charges made under the key, once.
 _RELEASE = sa.text(
-    f"""
-WITH amount AS ({_AMOUNT}),
+    """
+WITH released AS (
+  UPDATE reward.budget_charges SET released_at = :now
+  WHERE key = :key AND released_at IS NULL
+  RETURNING budget_id, amount, day
+),
 total AS (
-  UPDATE reward.budgets b SET spent_total = greatest(b.spent_total - a.n, 0) FROM amount a WHERE b.id = a.id AND a.n > 0
-  RETURNING b.id
+  UPDATE reward.budgets b SET spent_total = b.spent_total - r.amount FROM released r WHERE b.id = r.budget_id
 )
-UPDATE reward.budget_days d SET spent = greatest(d.spent - a.n, 0)
-FROM amount a WHERE d.budget_id = a.id AND d.day = :day AND a.n > 0
+UPDATE reward.budget_days d SET spent = d.spent - r.amount FROM released r WHERE d.budget_id = r.budget_id AND d.day = r.day
 """
 )
-
-
-def _params(owner_kind, owner_id, tokens, token_type, points, at) -> dict:
-    return {
-        "owner_kind": owner_kind,
-        "owner_id": str(owner_id),
-        "tokens": tokens,
-        "token_type": token_type,
-        "points": points,
-        "day": budget_day(at),
-    }
 
 
 def consume(
@@ -84,17 +124,28 @@ def consume(
     *,
     owner_kind: str,
     owner_id: str,
+    key: str,
+    now: datetime,
     tokens: int = 0,
     token_type: str | None = None,
     points: int = 0,
-    now: datetime,
 ) -> None:
     """Counts one grant (and its tokens or points) against the owner's budget, if it has one, in the
-    caller's transaction. A caller whose own look-up already read `reward.has_budget(kind, owner)`
-    as false may skip the call. Raises FAILED_PRECONDITION BUDGET_EXHAUSTED when the total or today's
-    limit would be exceeded; the caller must roll back. Locks the budget row until commit, so call
-    it last."""
-    row = conn.execute(_CONSUME, _params(owner_kind, owner_id, tokens, token_type, points, now)).one_or_none()
+    caller's transaction, recording the charge under `key` (the grant's idempotency key). Raises
+    FAILED_PRECONDITION BUDGET_EXHAUSTED when the total or today's limit would be exceeded; the
+    caller must roll back. Locks the budget row until commit, so call it late. A caller whose own
+    look-up already read `reward.has_budget(kind, owner)` as false may skip the call."""
+    params = {
+        "owner_kind": owner_kind,
+        "owner_id": str(owner_id),
+        "key": key,
+        "tokens": tokens,
+        "token_type": token_type,
+        "points": points,
+        "day": budget_day(now),
+        "now": now,
+    }
+    row = conn.execute(_CONSUME, params).one_or_none()
     if row is None or row.n == 0 or (row.total_ok and row.daily_ok):
         return
     which = "total" if not row.total_ok else "daily"
@@ -105,15 +156,7 @@ def consume(
     )
 
 
-def release(
-    conn: Connection,
-    *,
-    owner_kind: str,
-    owner_id: str,
-    tokens: int = 0,
-    token_type: str | None = None,
-    points: int = 0,
-    granted_at: datetime,
-) -> None:
-    """Gives back what `consume` counted for a grant made at `granted_at` (a rollback)."""
-    conn.execute(_RELEASE, _params(owner_kind, owner_id, tokens, token_type, points, granted_at))
+def release(conn: Connection, *, key: str, now: datetime) -> None:
+    """Gives back what `consume` counted under `key` (a rollback): every budget it was counted
+    against, on the day it was counted; a second call gives nothing."""
+    conn.execute(_RELEASE, {"key": key, "now": now})

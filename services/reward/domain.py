@@ -3,6 +3,9 @@ learning selector's choice. No I/O; randomness is passed in, so tests can fix it
 
 from __future__ import annotations
 
+import functools
+import itertools
+import math
 import random
 import secrets
 from collections.abc import Mapping, Sequence
@@ -91,35 +94,64 @@ class Choice:
     explored: bool
 
 
+def win_probabilities(posteriors: Mapping[str, tuple[int, int]], candidates: Sequence[str]) -> dict[str, float]:
+    """The probability that each arm wins a Thompson draw: P(X_i > X_j for all j) with X_i ~
+    Beta(1 + successes_i, 1 + failures_i)."""
+    key = tuple((arm, *posteriors.get(arm, (0, 0))) for arm in candidates)
+    return dict(zip(candidates, _win_probabilities(key)))
+
+
+@functools.lru_cache(maxsize=4096)  # posteriors change only when an outcome arrives
+def _win_probabilities(arms: tuple[tuple[str, int, int], ...], points: int = 1024) -> tuple[float, ...]:
+    """Numerical integration over a grid covering every posterior's mass; each density is
+    normalized on the grid, and ties within a cell count half."""
+    shapes = [(1 + s, 1 + f) for _, s, f in arms]
+    lo, hi = 1.0, 0.0
+    for a, b in shapes:
+        mean, sd = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        lo, hi = min(lo, mean - 12 * sd), max(hi, mean + 12 * sd)
+    lo, hi = max(lo, 0.0), min(hi, 1.0)
+    xs = [lo + (hi - lo) * (k + 0.5) / points for k in range(points)]
+    logs_x, logs_1x = [math.log(x) for x in xs], [math.log1p(-x) for x in xs]
+    mass, below = [], []
+    for a, b in shapes:
+        logs = [(a - 1) * u + (b - 1) * v for u, v in zip(logs_x, logs_1x)]
+        top = max(logs)
+        w = [math.exp(v - top) for v in logs]
+        total = sum(w)
+        w = [v / total for v in w]
+        cumulative = list(itertools.accumulate(w, initial=0.0))
+        mass.append(w)
+        below.append([c + v / 2 for c, v in zip(cumulative, w)])  # P(X < x_k), half of cell k
+    all_below = [1.0] * points  # P(every arm draws less than x_k)
+    for c in below:
+        all_below = [p * q for p, q in zip(all_below, c)]
+    # Arm i wins at x_k when every other arm is below: all_below / its own below (which is 0 only
+    # where arm i has no mass at or before x_k, so the term is 0 anyway).
+    wins = [sum(v * p / q for v, p, q in zip(w, all_below, c) if q > 0) for w, c in zip(mass, below)]
+    total = sum(wins) or 1.0
+    return tuple(p / total for p in wins)
+
+
 def thompson_choice(
     posteriors: Mapping[str, tuple[int, int]],
     candidates: Sequence[str],
     *,
     explore_share: float,
     rng: random.Random,
-    propensity_samples: int = 200,
 ) -> Choice:
     """Picks an arm: with probability `explore_share` uniformly (a permanent exploration slice),
     otherwise the arm with the highest draw from its Beta(1 + successes, 1 + failures) posterior.
 
-    The propensity is the probability that this policy picks the chosen arm: explore_share / k plus
-    (1 - explore_share) times the chance it wins a Thompson draw, estimated by Monte Carlo. Logged
-    with the choice, it lets an analyst evaluate another policy on these logs (inverse propensity)."""
+    The propensity is the probability that this policy picks the chosen arm, explore_share / k plus
+    (1 - explore_share) times the chance it wins a Thompson draw (computed, not sampled). Logged with
+    the choice, it lets an analyst evaluate another policy on these logs (inverse propensity)."""
     k = len(candidates)
-
-    def sample_winner() -> str:
-        best, best_value = candidates[0], -1.0
-        for arm in candidates:
-            s, f = posteriors.get(arm, (0, 0))
-            value = rng.betavariate(1 + s, 1 + f)
-            if value > best_value:
-                best, best_value = arm, value
-        return best
-
     explored = rng.random() < explore_share
-    arm = candidates[rng.randrange(k)] if explored else sample_winner()
-    wins = sum(1 for _ in range(propensity_samples) if sample_winner() == arm)
-    # Never log 0 for an arm that was actually chosen: the estimate has at least one win's worth.
-    p_thompson = max(wins, 1 if not explored else 0) / propensity_samples
-    propensity = explore_share / k + (1 - explore_share) * p_thompson
+    if explored:
+        arm = candidates[rng.randrange(k)]
+    else:
+        draws = {c: rng.betavariate(1 + posteriors.get(c, (0, 0))[0], 1 + posteriors.get(c, (0, 0))[1]) for c in candidates}
+        arm = max(candidates, key=draws.__getitem__)
+    propensity = explore_share / k + (1 - explore_share) * win_probabilities(posteriors, candidates)[arm]
     return Choice(arm=arm, propensity=min(propensity, 1.0), explored=explored)

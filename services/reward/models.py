@@ -66,7 +66,11 @@ class Budget(Base):
     """What one coupon, pool or campaign may still give away, in total and per day."""
 
     __tablename__ = "budgets"
-    __table_args__ = (sa.UniqueConstraint("owner_kind", "owner_id"), {"schema": SCHEMA})
+    __table_args__ = (
+        sa.UniqueConstraint("owner_kind", "owner_id"),
+        sa.CheckConstraint("spent_total >= 0", name="spent_total_not_negative"),
+        {"schema": SCHEMA},
+    )
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     owner_kind: Mapped[str] = mapped_column(sa.Text)
@@ -86,13 +90,29 @@ class BudgetDay(Base):
     """What a budget gave on one day (in the platform's timezone)."""
 
     __tablename__ = "budget_days"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (sa.CheckConstraint("spent >= 0", name="spent_not_negative"), {"schema": SCHEMA})
 
     budget_id: Mapped[int] = mapped_column(
         sa.BigInteger, sa.ForeignKey(f"{SCHEMA}.budgets.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     spent: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class BudgetCharge(Base):
+    """What one grant counted against one budget, so a rollback gives back exactly that."""
+
+    __tablename__ = "budget_charges"
+    __table_args__ = {"schema": SCHEMA}
+
+    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    budget_id: Mapped[int] = mapped_column(
+        sa.BigInteger, sa.ForeignKey(f"{SCHEMA}.budgets.id", ondelete="CASCADE"), primary_key=True
+    )
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    day: Mapped[date] = mapped_column(sa.Date)
+    charged_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
 
 
 class Pool(Base):

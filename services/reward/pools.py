@@ -84,6 +84,22 @@ def _checked_items(items: list[NewItem], prefix: str | None) -> list[NewItem]:
     return checked
 
 
+def _check_prizes(conn: Connection, items: list[NewItem], prefix: str | None) -> None:
+    """A COUPON item must name a coupon prizes can be issued from (one not expired)."""
+    wanted = {i: int(item.reward_value["coupon_id"]) for i, item in enumerate(items) if item.reward_type == "COUPON"}
+    usable = coupons.usable_templates(conn, list(wanted.values()), datetime.now(UTC))
+    problems = [
+        FieldViolation(
+            f"items[{i}].reward_value.coupon_id" if prefix is None else f"{prefix}reward_value.coupon_id",
+            f"coupon {cid} does not exist or has expired",
+        )
+        for i, cid in wanted.items()
+        if cid not in usable
+    ]
+    if problems:
+        raise InvalidArgument.fields(problems, reason="INVALID_REWARD")
+
+
 def _check_cost(fields: PoolFields) -> None:
     if fields.cost_amount > 0 and not fields.cost_token_type:
         raise InvalidArgument.fields([FieldViolation("cost_token_type", "is required when cost_amount is set")])
@@ -92,17 +108,45 @@ def _check_cost(fields: PoolFields) -> None:
 
 
 def _view(conn: Connection, pool: sa.Row, *, active_only: bool = False) -> PoolView:
+    """The pool with the odds of its next draw: items it could not pay now count as out of stock."""
     items = repository.items_of(conn, [pool.id], active_only=active_only)
-    return PoolView(pool, items, _odds(items))
+    payable, _ = _payable(conn, pool.id, items, datetime.now(UTC), budgeted=True)
+    return PoolView(pool, items, _odds(items, payable))
 
 
-def _candidates(items) -> list[domain.Candidate]:
-    return [domain.Candidate(r.id, r.weight, r.quantity) for r in items if r.active]
+def _candidates(items, payable: set[int]) -> list[domain.Candidate]:
+    """Drawable candidates; an item the pool cannot pay now is offered as out of stock."""
+    return [domain.Candidate(r.id, r.weight, r.quantity if r.id in payable else 0) for r in items if r.active]
 
 
-def _odds(items) -> dict[int, float]:
-    odds = domain.odds(_candidates(items))
+def _odds(items, payable: set[int]) -> dict[int, float]:
+    odds = domain.odds(_candidates(items, payable))
     return {r.id: odds.get(r.id, 0.0) for r in items}
+
+
+def _budget_counts(item) -> dict:
+    """What giving this item counts against a budget."""
+    value = item.reward_value
+    if item.reward_type == "TOKEN":
+        return {"tokens": int(value["amount"]), "token_type": value["token_type"]}
+    if item.reward_type == "POINTS":
+        return {"points": int(value["points"])}
+    return {}
+
+
+def _payable(conn: Connection, pool_id: int, items, now: datetime, *, budgeted: bool, lock: bool = False) -> tuple[set[int], set[int]]:
+    """(the items a draw may give now, the items only the budget keeps out). A prize coupon must
+    still be usable, and the pool's budget, if any, must cover the grant. With `lock` the budget row
+    stays locked until commit, so what it allows cannot change before the grant is counted: a draw
+    never lands on an item it must then refuse (a free re-roll, and published odds made false)."""
+    prizes = [int(i.reward_value["coupon_id"]) for i in items if i.reward_type == "COUPON"]
+    usable = coupons.usable_templates(conn, prizes, now)
+    left = budgets.allowance(conn, owner_kind="POOL", owner_id=str(pool_id), now=now, lock=lock) if budgeted else None
+    givable = {i.id for i in items if i.reward_type != "COUPON" or int(i.reward_value["coupon_id"]) in usable}
+    over_budget = {
+        i.id for i in items if left is not None and i.reward_type != "NOTHING" and not left.allows(**_budget_counts(i))
+    }
+    return givable - over_budget, givable & over_budget
 
 
 def _taken(name: str) -> AlreadyExists:
@@ -120,6 +164,7 @@ def create_pool(fields: PoolFields, items: list[NewItem], pity_item_index: int |
     now = datetime.now(UTC)
     try:
         with db.transaction() as conn:
+            _check_prizes(conn, items, None)
             pool = repository.insert_pool(conn, vars(fields), by, now)
             rows = [repository.insert_item(conn, pool.id, {**vars(i)}, now) for i in items]
             if fields.pity_threshold:
@@ -162,6 +207,7 @@ def add_item(pool_id: int, item: NewItem) -> tuple[sa.Row, float]:
     with db.transaction() as conn:
         if repository.pool(conn, pool_id, lock=True) is None:
             raise _not_found(pool_id)
+        _check_prizes(conn, [item], "")
         row = repository.insert_item(conn, pool_id, {**vars(item)}, datetime.now(UTC))
         view = _view(conn, repository.pool(conn, pool_id))
     return row, view.odds[row.id]
@@ -192,11 +238,7 @@ def list_pools(size: int, token: str) -> tuple[list[PoolView], str]:
     with db.transaction() as conn:
         rows = repository.list_pools(conn, after[0] if after else None, limit + 1)
         page = rows[:limit]
-        items = repository.items_of(conn, [p.id for p in page])
-    by_pool: dict[int, list] = {}
-    for it in items:
-        by_pool.setdefault(it.pool_id, []).append(it)
-    views = [PoolView(p, by_pool.get(p.id, []), _odds(by_pool.get(p.id, []))) for p in page]
+        views = [_view(conn, p) for p in page]
     return views, pagination.encode([page[-1].id], "pools") if len(rows) > limit else ""
 
 
@@ -210,10 +252,10 @@ def _lock_request(conn: Connection, user_id: str, request_id: str) -> None:
     )
 
 
-def _draw(conn: Connection, pool: sa.Row, items: list[Item], misses: int) -> tuple[Item, bool, dict]:
+def _draw(conn: Connection, pool: sa.Row, items: list[Item], payable: set[int], misses: int) -> tuple[Item, bool, dict]:
     """Draws an item in stock and takes one unit of it; on a lost race for the last unit, draws
     again from what is left. Returns (item, pity, odds drawn from)."""
-    candidates = _candidates(items)
+    candidates = _candidates(items, payable)
     by_id = {r.id: r for r in items}
     for _ in range(MAX_REDRAWS):
         live = domain.drawable(candidates)
@@ -231,7 +273,7 @@ def _draw(conn: Connection, pool: sa.Row, items: list[Item], misses: int) -> tup
 
 
 def _grant(conn: Connection, item: Item, user_id: str, request_id: str, pool_id: int, now: datetime):
-    """Gives the drawn item; returns (reward ledger entry id, coupon code, budget counts)."""
+    """Gives the drawn item; returns (reward ledger entry id, coupon code)."""
     value = item.reward_value
     key = f"reward.open:{user_id}:{request_id}"
     meta = {"pool_id": pool_id, "item_id": item.id, "request_id": request_id}
@@ -240,13 +282,11 @@ def _grant(conn: Connection, item: Item, user_id: str, request_id: str, pool_id:
             conn, user_id=user_id, token_type=value["token_type"], delta=int(value["amount"]), reason="POOL_REWARD",
             label=f"pool {pool_id}", meta=meta, idempotency_key=f"{key}:reward", now=now,
         )
-        return entry.id, None, {"tokens": int(value["amount"]), "token_type": value["token_type"]}
+        return entry.id, None
     if item.reward_type == "COUPON":
         code = coupons.issue_personal_code(conn, template_coupon_id=int(value["coupon_id"]), user_id=user_id, idempotency_key=key)
-        return None, code, {}
-    if item.reward_type == "POINTS":
-        return None, None, {"points": int(value["points"])}  # published to Loyalty through the outbox
-    return None, None, {}
+        return None, code
+    return None, None  # POINTS are published to Loyalty through the outbox; NOTHING gives nothing
 
 
 def open_pool(pool_id: int, user_id: str, request_id: str) -> Opened:
@@ -273,8 +313,16 @@ def open_pool(pool_id: int, user_id: str, request_id: str) -> Opened:
                     "NOT_ELIGIBLE", f"reward pool {pool_id} is for the {pool.segment} segment", metadata={"segment": pool.segment}
                 )
         now = datetime.now(UTC)
-        misses = repository.pity_misses(conn, user_id, pool_id) if pool.pity_threshold else 0
-        item, pity, odds = _draw(conn, pool, [Item(**i) for i in pool.items], misses)
+        # The pity counter is locked: concurrent opens by the user cannot all cash the same pity.
+        misses = repository.lock_pity_misses(conn, user_id, pool_id) if pool.pity_threshold else 0
+        items = [Item(**i) for i in pool.items]
+        payable, over_budget = _payable(conn, pool_id, items, now, budgeted=pool.budgeted, lock=True)
+        in_stock = {i.id for i in items if i.quantity is None or i.quantity > 0}
+        if over_budget & in_stock and not payable & in_stock:
+            raise FailedPrecondition(
+                "BUDGET_EXHAUSTED", f"reward pool {pool_id}'s budget cannot pay any prize left", metadata={"pool_id": str(pool_id)}
+            )
+        item, pity, odds = _draw(conn, pool, items, payable, misses)
         cost_entry = None
         if pool.cost_amount:
             cost_entry = wallet.post(
@@ -282,9 +330,12 @@ def open_pool(pool_id: int, user_id: str, request_id: str) -> Opened:
                 label=f"pool {pool_id}", meta={"pool_id": pool_id, "request_id": request_id},
                 idempotency_key=f"reward.open:{user_id}:{request_id}:cost", now=now,
             )
-        reward_entry_id, coupon_code, counts = _grant(conn, item, user_id, request_id, pool_id, now)
-        if pool.budgeted:
-            budgets.consume(conn, owner_kind="POOL", owner_id=str(pool_id), now=now, **counts)
+        reward_entry_id, coupon_code = _grant(conn, item, user_id, request_id, pool_id, now)
+        if pool.budgeted and item.reward_type != "NOTHING":
+            budgets.consume(
+                conn, owner_kind="POOL", owner_id=str(pool_id), key=f"reward.open:{user_id}:{request_id}", now=now,
+                **_budget_counts(item),
+            )
         if pool.pity_threshold:
             repository.set_pity_misses(conn, user_id, pool_id, hit=item.id == pool.pity_item_id)
         draw = repository.insert_draw(

@@ -255,6 +255,17 @@ def claim_stock(conn: Connection, item_id: int) -> bool:
     )
 
 
+def lock_pity_misses(conn: Connection, user_id: str, pool_id: int) -> int:
+    """The user's misses in a row, with their counter row locked until commit (created at 0)."""
+    return conn.execute(
+        sa.text(
+            "INSERT INTO reward.pity_counters AS c (user_id, pool_id, misses) VALUES (:u, :p, 0) "
+            "ON CONFLICT (user_id, pool_id) DO UPDATE SET misses = c.misses RETURNING misses"
+        ),
+        {"u": user_id, "p": pool_id},
+    ).scalar_one()
+
+
 def pity_misses(conn: Connection, user_id: str, pool_id: int) -> int:
     return conn.execute(
         sa.text("SELECT misses FROM reward.pity_counters WHERE user_id = :u AND pool_id = :p"), {"u": user_id, "p": pool_id}
@@ -271,17 +282,16 @@ def set_pity_misses(conn: Connection, user_id: str, pool_id: int, hit: bool) -> 
     )
 
 
-def insert_draw(conn: Connection, draw: dict) -> sa.Row | None:
-    """None when a concurrent open with the same request id committed first."""
+def insert_draw(conn: Connection, draw: dict) -> sa.Row:
+    """Opens with one request id are serialized (pools._lock_request), so the key is free here."""
     return conn.execute(
         sa.text(
             "INSERT INTO reward.draws (pool_id, user_id, request_id, item_id, item, odds, pity, cost_entry_id, "
             "reward_entry_id, coupon_code, drawn_at) VALUES (:pool_id, :user_id, :request_id, :item_id, :item, :odds, "
-            ":pity, :cost_entry_id, :reward_entry_id, :coupon_code, :drawn_at) "
-            f"ON CONFLICT (user_id, request_id) DO NOTHING RETURNING {_DRAW_COLUMNS}"
+            f":pity, :cost_entry_id, :reward_entry_id, :coupon_code, :drawn_at) RETURNING {_DRAW_COLUMNS}"
         ).bindparams(sa.bindparam("item", type_=JSON), sa.bindparam("odds", type_=JSON)),
         draw,
-    ).one_or_none()
+    ).one()
 
 
 def queue_points(conn: Connection, draw_id: int) -> None:

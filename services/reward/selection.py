@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from services.common import db
 from services.common.config import settings
-from services.common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from services.common.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from services.reward import domain, repository
 
 _NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -52,7 +52,7 @@ def select(user_id: str, context: dict[str, str], candidates: list[str], request
         if request_id:
             prior = repository.selection_by_request(conn, user_id, request_id)
             if prior is not None:
-                return prior
+                return _same_request(prior, bucket, candidates)
         choice = domain.thompson_choice(
             repository.posteriors(conn, bucket, candidates), candidates, explore_share=settings().reward_explore_share, rng=_rng
         )
@@ -72,8 +72,19 @@ def select(user_id: str, context: dict[str, str], candidates: list[str], request
         )
     if row is None:  # a concurrent retry of the same request id won
         with db.transaction() as conn:
-            return repository.selection_by_request(conn, user_id, request_id)
+            return _same_request(repository.selection_by_request(conn, user_id, request_id), bucket, candidates)
     return row
+
+
+def _same_request(prior: sa.Row, bucket: str, candidates: list[str]) -> sa.Row:
+    """A retry answers the first selection; the same request id with another context or other
+    candidates is refused (its answer would not fit the request)."""
+    if (prior.bucket, list(prior.candidates)) != (bucket, candidates):
+        raise AlreadyExists(
+            "REQUEST_ID_REUSED", "this request id was used for a selection with another context or candidates",
+            metadata={"selection_id": str(prior.id)},
+        )
+    return prior
 
 
 def record_outcome(selection_id: str, converted: bool, now: datetime | None = None) -> Outcome:

@@ -102,12 +102,15 @@ async def load(target: str, token: str, method: str, make: Callable[[int], bytes
 
 
 def setup(run: str):
-    """One hot coupon and pool, and 1,000 of each to spread over (free pools of unlimited items)."""
+    """One hot coupon and pool, and 1,000 of each to spread over (free pools of unlimited items,
+    30% of draws crediting tokens)."""
     from services.coupon import domain as coupon_domain, service as coupons
     from services.reward import pools
 
     def spec():
-        return coupon_domain.Spec("BONUS_TOKEN", 1, "CC_COIN", None, None, None, None, 1, None, None, "bench")
+        # A usage limit, so every redemption takes the conditional UPDATE of the coupon's counter (the
+        # hot row); it is far enough not to run out during the run.
+        return coupon_domain.Spec("BONUS_TOKEN", 1, "CC_COIN", None, None, None, 10**9, 1, None, None, "bench")
 
     codes = [f"B{run}C{i}" for i in range(1001)]
     for code in codes:

@@ -21,15 +21,22 @@ def test_admin_grants_and_revokes_and_the_user_reads_their_wallet(edge, token):
     assert over.status == 400 and over.reason == "INSUFFICIENT_BALANCE"
     assert edge("POST", "/admin/api/game-tokens/revoke", {"user_id": uid, "token_type": "DICE_TOKEN", "amount": 2, "reason": "x"}, token=admin).status == 200
 
+    # The admin console's body has no request_id: an Idempotency-Key header makes a double click count once.
+    body = {"user_id": uid, "token_type": "CC_COIN", "amount": 1, "reason": "double click"}
+    clicks = [edge("POST", "/admin/api/game-tokens/grant", body, token=admin, headers={"Idempotency-Key": "k-1"}) for _ in range(2)]
+    assert clicks[0].json()["entry"]["entry_id"] == clicks[1].json()["entry"]["entry_id"]
+
     wallet = edge("GET", "/api/wallet", token=me).json()["wallets"]
     assert {w["token_type"]: w["balance"] for w in wallet}["DICE_TOKEN"] == "3"
-    ledger = edge("GET", "/api/wallet/ledger?page_size=1", token=me).json()
+    assert {w["token_type"]: w["balance"] for w in wallet}["CC_COIN"] == "1"
+    ledger = edge("GET", "/api/wallet/ledger?page_size=1&token_type=DICE_TOKEN", token=me).json()
     assert [e["delta"] for e in ledger["entries"]] == ["-2"] and ledger["next_page_token"]
-    rest = edge("GET", f"/api/wallet/ledger?page_size=1&page_token={ledger['next_page_token']}", token=me).json()
+    rest = edge("GET", f"/api/wallet/ledger?page_size=1&token_type=DICE_TOKEN&page_token={ledger['next_page_token']}", token=me).json()
     assert [e["delta"] for e in rest["entries"]] == ["5"]
+    assert len(edge("GET", "/api/wallet/ledger", token=me).json()["entries"]) == 3
 
     listed = edge("GET", f"/admin/api/game-tokens/wallets?user_id={uid}", token=admin).json()["wallets"]
-    assert [(w["token_type"], w["balance"]) for w in listed] == [("DICE_TOKEN", "3")]
+    assert [(w["token_type"], w["balance"]) for w in listed] == [("CC_COIN", "1"), ("DICE_TOKEN", "3")]
     assert len(edge("GET", f"/admin/api/game-tokens/ledger?user_id={uid}&token_type=DICE_TOKEN", token=admin).json()["entries"]) == 2
     assert edge("GET", "/admin/api/game-tokens/wallets", token=me).status == 403
     assert edge("GET", "/api/wallet?user_id=someone-else", token=me).status == 403

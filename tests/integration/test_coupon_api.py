@@ -359,6 +359,47 @@ def test_a_reservation_never_outlives_its_coupon(coupons, admin, svc):
 
 # ---- rollbacks -------------------------------------------------------------------------------
 
+def _budget(reward, admin, kind, owner, **limits):
+    from engage.reward.v1 import reward_service_pb2 as rpb
+
+    return reward.CreateBudget(rpb.CreateBudgetRequest(owner_kind=kind, owner_id=owner, **limits), metadata=admin).budget
+
+
+def test_a_rollback_gives_a_budget_back_only_what_it_counted(coupons, reward, admin, svc, as_user, sql):
+    """A redemption made before the budget existed was never counted: rolling it back must not free
+    budget for someone else."""
+    c = make_coupon(coupons, admin, value=100, usage_limit=10)
+    early, rid = new_user(), "before-budget"
+    redeem(coupons, as_user(early), c.code, rid)
+    _budget(reward, admin, reward_pb2.Budget.COUPON, str(c.coupon_id), unit=reward_pb2.Budget.TOKENS,
+            token_type=reward_pb2.CC_COIN, total_limit=100)
+    redeem(coupons, as_user(new_user()), c.code)
+    coupons.RollbackCouponRedemption(pb.RollbackCouponRedemptionRequest(user_id=early, request_id=rid, reason="x"), metadata=svc, timeout=T)
+    assert sql("SELECT spent_total FROM reward.budgets WHERE owner_kind = 'COUPON' AND owner_id = %(o)s", o=str(c.coupon_id)) == [(100,)]
+    code, reason, _ = failure(lambda: redeem(coupons, as_user(new_user()), c.code))
+    assert reason == "BUDGET_EXHAUSTED"
+
+
+def test_daily_and_campaign_budgets_cap_redemptions(coupons, reward, admin, as_user, sql):
+    campaign = f"camp-{uuid.uuid4().hex[:6]}"
+    daily = make_coupon(coupons, admin, value=10)
+    _budget(reward, admin, reward_pb2.Budget.COUPON, str(daily.coupon_id), unit=reward_pb2.Budget.COUNT, daily_limit=2)
+    redeem(coupons, as_user(new_user()), daily.code)
+    redeem(coupons, as_user(new_user()), daily.code)
+    assert failure(lambda: redeem(coupons, as_user(new_user()), daily.code))[1] == "BUDGET_EXHAUSTED"
+    # A CAMPAIGN budget whose owner is the coupons' `campaign` caps them together.
+    a, b = make_coupon(coupons, admin, value=30, campaign=campaign), make_coupon(coupons, admin, value=30, campaign=campaign)
+    _budget(reward, admin, reward_pb2.Budget.CAMPAIGN, campaign, unit=reward_pb2.Budget.TOKENS, token_type=reward_pb2.CC_COIN,
+            total_limit=60)
+    redeem(coupons, as_user(new_user()), a.code)
+    redeem(coupons, as_user(new_user()), b.code)
+    user = new_user()
+    code, reason, _ = failure(lambda: coupons.ValidateCoupon(pb.ValidateCouponRequest(code=a.code), metadata=as_user(user), timeout=T))
+    assert reason == "BUDGET_EXHAUSTED"
+    assert failure(lambda: redeem(coupons, as_user(user), b.code))[1] == "BUDGET_EXHAUSTED"
+    assert sql("SELECT spent_total FROM reward.budgets WHERE owner_kind = 'CAMPAIGN' AND owner_id = %(o)s", o=campaign) == [(60,)]
+
+
 def test_rollback_returns_the_use_and_reverses_the_grant_once(coupons, admin, svc, as_user, sql):
     c = make_coupon(coupons, admin, value=70, usage_limit=1)
     sql("INSERT INTO reward.budgets (owner_kind, owner_id, unit, total_limit, created_at, created_by, updated_at, updated_by) "

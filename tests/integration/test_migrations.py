@@ -14,7 +14,7 @@ from services.common.config import libpq_url
 def _tables(url: str) -> set[str]:
     with psycopg.connect(libpq_url(url)) as conn:
         rows = conn.execute(
-            "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN ('activity', 'platform', 'dramatiq', 'segmentation', 'reward', 'coupon')"
+            "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN ('activity', 'platform', 'dramatiq', 'segmentation', 'reward', 'coupon', 'loyalty')"
         ).fetchall()
     return {r[0] for r in rows}
 

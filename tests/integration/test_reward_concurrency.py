@@ -16,19 +16,7 @@ from tests.integration.test_reward_pools import make_pool, nothing, tokens
 CC = reward_pb2.CC_COIN
 
 
-@pytest.fixture(autouse=True)
-def ledger_matches_wallets(sql):
-    yield
-    mismatched = sql(
-        """
-        SELECT w.user_id, w.token_type, w.balance, coalesce(sum(l.delta), 0)
-        FROM reward.wallets w LEFT JOIN reward.ledger l USING (user_id, token_type)
-        GROUP BY w.user_id, w.token_type, w.balance HAVING w.balance <> coalesce(sum(l.delta), 0)
-        """
-    )
-    assert mismatched == []
-    assert sql("SELECT count(*) FROM reward.ledger l WHERE balance_after <> (SELECT sum(delta) FROM reward.ledger x "
-               "WHERE x.user_id = l.user_id AND x.token_type = l.token_type AND x.id <= l.id)") == [(0,)]
+pytestmark = pytest.mark.usefixtures("ledger_matches_wallets")
 
 
 def test_100_concurrent_opens_hand_out_at_most_the_stock_of_the_rare_item(reward, admin, as_user, sql):
@@ -103,3 +91,39 @@ def test_concurrent_grants_and_revokes_on_one_wallet_never_go_negative(reward, a
     revokes = sum(1 for n, o in enumerate(outcomes) if n % 2 and o[0] is None)
     grants = 5  # g-0, g-2, ... g-8: each request id applied once
     assert sql("SELECT balance FROM reward.wallets WHERE user_id = %(u)s", u=user_id) == [(50 + grants - 7 * revokes,)]
+
+
+def test_concurrent_opens_cash_each_pity_once(reward, admin, as_user, user_id, sql):
+    pool = make_pool(reward, admin, [nothing(999_999), tokens(777, 1)], pity_threshold=2, pity_item_index=1)
+    me = as_user(user_id)
+    for n in range(2):
+        reward.OpenRewardPool(pb.OpenRewardPoolRequest(pool_id=pool.pool_id, request_id=f"miss-{n}"), metadata=me)
+    with ThreadPoolExecutor(8) as ex:
+        draws = list(ex.map(
+            lambda n: reward.OpenRewardPool(pb.OpenRewardPoolRequest(pool_id=pool.pool_id, request_id=f"race-{n}"), metadata=me).draw,
+            range(8),
+        ))
+    # Serialized on the counter, the 8 opens behave as 8 in a row would: the 1st cashes the pity
+    # earned by the 2 misses, then every 3rd (2 misses, then the guarantee): 3 in all, not one each.
+    assert sum(d.pity for d in draws) == 3
+    assert sql("SELECT count(*) FROM reward.ledger WHERE user_id = %(u)s AND delta = 777", u=user_id) == [(3,)]
+    assert sql("SELECT misses FROM reward.pity_counters WHERE user_id = %(u)s", u=user_id) == [(1,)]
+
+
+def test_opens_racing_for_the_last_of_a_budget_stop_exactly_at_it(reward, admin, as_user, sql):
+    pool = make_pool(reward, admin, [tokens(10, 1)])
+    reward.CreateBudget(
+        pb.CreateBudgetRequest(owner_kind=reward_pb2.Budget.POOL, owner_id=str(pool.pool_id), unit=reward_pb2.Budget.TOKENS,
+                               token_type=CC, total_limit=55),
+        metadata=admin,
+    )
+    users = [f"u-{uuid.uuid4().hex[:10]}" for _ in range(24)]
+    with ThreadPoolExecutor(12) as ex:
+        outcomes = list(ex.map(
+            lambda u: outcome(lambda: reward.OpenRewardPool(pb.OpenRewardPoolRequest(pool_id=pool.pool_id, request_id="r"), metadata=as_user(u))),
+            users,
+        ))
+    assert outcomes.count((None, None)) == 5  # 5 × 10 fits in 55; a sixth would not
+    assert {o for o in outcomes if o != (None, None)} == {(grpc.StatusCode.FAILED_PRECONDITION, "BUDGET_EXHAUSTED")}
+    assert sql("SELECT spent_total FROM reward.budgets WHERE owner_kind = 'POOL' AND owner_id = %(p)s", p=str(pool.pool_id)) == [(50,)]
+    assert sql("SELECT count(*) FROM reward.draws WHERE pool_id = %(p)s", p=pool.pool_id) == [(5,)]

@@ -12,6 +12,8 @@ from google.protobuf import struct_pb2
 from engage.reward.v1 import reward_pb2, reward_service_pb2 as pb
 from tests.integration.grpc_failure import failure
 
+pytestmark = pytest.mark.usefixtures("ledger_matches_wallets")
+
 CC = reward_pb2.CC_COIN
 RT = reward_pb2.RewardItem.RewardType
 
@@ -182,7 +184,8 @@ def test_a_pool_budget_refuses_the_grant_that_would_exceed_it(reward, admin, as_
 
 
 def test_daily_budget_and_count_budget(reward, admin, as_user, user_id):
-    pool = make_pool(reward, admin, [nothing(1)])
+    """A COUNT budget counts prizes given; a losing draw gives nothing and counts nothing."""
+    pool = make_pool(reward, admin, [tokens(1, 1)])
     created = reward.CreateBudget(
         pb.CreateBudgetRequest(owner_kind=reward_pb2.Budget.POOL, owner_id=str(pool.pool_id), unit=reward_pb2.Budget.COUNT, daily_limit=2),
         metadata=admin,
@@ -240,3 +243,36 @@ def test_a_coupon_item_gives_a_personal_code_only_its_winner_can_redeem(reward, 
     assert reason == "NOT_ELIGIBLE"
     redeem(coupons, me, draw.coupon_code)
     assert sql("SELECT balance FROM reward.wallets WHERE user_id = %(u)s AND token_type = 'CC_COIN'", u=user_id) == [(300,)]
+
+
+def test_items_the_budget_cannot_pay_are_published_and_drawn_as_out_of_stock(reward, admin, as_user, user_id):
+    pool = make_pool(reward, admin, [tokens(100, 1), tokens(5, 1), nothing(2)])
+    reward.CreateBudget(
+        pb.CreateBudgetRequest(owner_kind=reward_pb2.Budget.POOL, owner_id=str(pool.pool_id), unit=reward_pb2.Budget.TOKENS,
+                               token_type=CC, total_limit=50),
+        metadata=admin,
+    )
+    me = as_user(user_id)
+    odds = reward.GetRewardPool(pb.GetRewardPoolRequest(pool_id=pool.pool_id), metadata=me).pool.items
+    assert [round(i.probability, 4) for i in odds] == [0.0, 0.3333, 0.6667]
+    draws = [open_(reward, pool.pool_id, me).draw for _ in range(30)]
+    assert all(d.item.item_id != pool.items[0].item_id for d in draws)  # never drawn, never refused after the draw
+
+
+def test_a_prize_coupon_must_exist_and_an_expired_one_stops_being_drawn(reward, admin, as_user, user_id, channel, sql):
+    from engage.coupon.v1 import coupon_service_pb2_grpc
+    from tests.integration.coupon_support import make_coupon
+
+    coupons = coupon_service_pb2_grpc.CouponServiceStub(channel)
+    template = make_coupon(coupons, admin)
+    unknown = pb.NewRewardItem(reward_type=RT.COUPON, reward_value=_struct({"coupon_id": 10**12}), weight=1)
+    code, reason, fields = failure(lambda: make_pool(reward, admin, [nothing(1), unknown]))
+    assert reason == "INVALID_REWARD" and set(fields) == {"items[1].reward_value.coupon_id"}
+    prize = pb.NewRewardItem(reward_type=RT.COUPON, reward_value=_struct({"coupon_id": template.coupon_id}), weight=1)
+    pool = make_pool(reward, admin, [nothing(1), prize])
+    assert [i.probability for i in pool.items] == [0.5, 0.5]
+    sql("UPDATE coupon.coupons SET expires_at = now() - interval '1 second' WHERE id = %(c)s", c=template.coupon_id)
+    me = as_user(user_id)
+    seen = reward.GetRewardPool(pb.GetRewardPoolRequest(pool_id=pool.pool_id), metadata=me).pool
+    assert [i.probability for i in seen.items] == [1.0, 0.0]
+    assert all(open_(reward, pool.pool_id, me).draw.item.reward_type == RT.NOTHING for _ in range(10))

@@ -46,7 +46,8 @@ def test_every_selection_logs_a_propensity_and_a_retry_returns_it(reward, servic
     first = reward.SelectReward(request, metadata=service_caller).selection
     again = reward.SelectReward(request, metadata=service_caller).selection
     assert first.selection_id == again.selection_id
-    assert first.arm in {"a", "b", "c"} and 0 < first.propensity <= 1
+    # No outcomes yet: three uniform posteriors, so the policy picks each arm with probability 1/3.
+    assert first.arm in {"a", "b", "c"} and first.propensity == pytest.approx(1 / 3, abs=0.005)
     assert first.bucket == "segment=VIP" and list(first.candidates) == ["a", "b", "c"]
 
 
@@ -84,3 +85,11 @@ def test_bad_candidates_are_refused(reward, service_caller, user_id, as_user):
         lambda: reward.SelectReward(pb.SelectRewardRequest(user_id=user_id, candidates=["a", "b"]), metadata=as_user(user_id))
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_request_id_reused_with_other_candidates_is_refused(reward, service_caller, user_id):
+    first = pb.SelectRewardRequest(user_id=user_id, candidates=["a", "b"], request_id="sel-x")
+    reward.SelectReward(first, metadata=service_caller)
+    other = pb.SelectRewardRequest(user_id=user_id, candidates=["a", "c"], request_id="sel-x")
+    code, reason, _ = failure(lambda: reward.SelectReward(other, metadata=service_caller))
+    assert (code, reason) == (grpc.StatusCode.ALREADY_EXISTS, "REQUEST_ID_REUSED")

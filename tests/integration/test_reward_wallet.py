@@ -12,6 +12,8 @@ import pytest
 from engage.reward.v1 import reward_pb2, reward_service_pb2 as pb
 from tests.integration.grpc_failure import failure
 
+pytestmark = pytest.mark.usefixtures("ledger_matches_wallets")
+
 CC = reward_pb2.CC_COIN
 DICE = reward_pb2.DICE_TOKEN
 
@@ -115,3 +117,18 @@ def test_the_ledger_refuses_updates_and_deletes(reward, admin, user_id, settings
         for statement in ("UPDATE reward.ledger SET delta = 500 WHERE user_id = %s", "DELETE FROM reward.ledger WHERE user_id = %s"):
             with pytest.raises(psycopg.errors.RestrictViolation):
                 conn.execute(statement, (user_id,))
+
+
+def test_a_user_sees_their_entries_without_the_operator_or_the_internal_key(reward, admin, as_user, user_id):
+    _grant(reward, admin, user_id, 5, reason="apology")
+    mine = reward.ListWalletEntries(pb.ListWalletEntriesRequest(), metadata=as_user(user_id)).entries[0]
+    assert (mine.label, mine.idempotency_key, "by" in mine.meta_json.fields) == ("apology", "", False)
+    theirs = reward.ListWalletEntries(pb.ListWalletEntriesRequest(user_id=user_id), metadata=admin).entries[0]
+    assert theirs.idempotency_key and theirs.meta_json["by"] == "ops-1"
+
+
+def test_an_idempotency_key_header_makes_a_grant_without_request_id_exactly_once(reward, as_user, user_id, sql):
+    md = (*as_user("ops-1", "admin"), ("idempotency-key", "click-1"))
+    request = pb.GrantTokensRequest(user_id=user_id, token_type=CC, amount=9, reason="double click")
+    assert reward.GrantTokens(request, metadata=md).entry.entry_id == reward.GrantTokens(request, metadata=md).entry.entry_id
+    assert sql("SELECT balance FROM reward.wallets WHERE user_id = %(u)s", u=user_id) == [(9,)]

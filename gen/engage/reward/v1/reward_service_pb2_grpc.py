@@ -327,7 +327,8 @@ class RewardServiceServicer:
         """Picks one candidate by Thompson sampling over the Beta posteriors of the context's bucket,
         or uniformly within the exploration slice, and logs the choice with its propensity. A retry
         with the same `request_id` returns the first selection. Errors: INVALID_ARGUMENT for fewer
-        than two or duplicate candidates.
+        than two or duplicate candidates; ALREADY_EXISTS with reason REQUEST_ID_REUSED when the request
+        id was used with another context or other candidates.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,43 @@
+"""Loyalty actors: purchases and refunds from Activity, points won in Reward pools, and the two
+scheduled sweeps. Each is idempotent: events by their event or draw id, sweeps by state."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from services.common import broker as _broker  # noqa: F401  (the broker is set before actors)
+from services.common import events
+from services.loyalty import service
+
+log = logging.getLogger("engage.loyalty")
+
+
+@events.subscriber("activity.recorded", actor_name="loyalty.on_activity_recorded", queue_name="loyalty", max_retries=10)
+def on_activity_recorded(payload: dict) -> None:
+    """Purchases earn points and move tiers; refunds take their share back. Other events are not ours."""
+    if payload.get("event_type") in service.ORDER_EVENTS and payload.get("order_id"):
+        service.record_order_event(payload)
+
+
+@events.subscriber("reward.points_awarded", actor_name="loyalty.on_points_awarded", queue_name="loyalty", max_retries=10)
+def on_points_awarded(payload: dict) -> None:
+    """Points won from a Reward pool, posted once per draw."""
+    service.record_pool_points(payload)
+
+
+@dramatiq.actor(actor_name="loyalty.settle_points", queue_name="loyalty", max_retries=3, time_limit=5 * 60_000)
+def settle_points() -> None:
+    """Releases held purchase points and expires what is left of lots past their date (spends and
+    reads already see both as of now; this keeps balances and the ledger current)."""
+    n = service.settle_due_points()
+    if n:
+        log.info("settled points", extra={"fields": {"members": n}})
+
+
+@dramatiq.actor(actor_name="loyalty.evaluate_tiers", queue_name="loyalty", max_retries=3, time_limit=30 * 60_000)
+def evaluate_tiers() -> None:
+    """Daily: rolling windows move, downgrade grace periods end, admins change thresholds."""
+    n = service.evaluate_tiers()
+    log.info("evaluated tiers", extra={"fields": {"changed": n}})

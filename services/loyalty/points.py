@@ -1,0 +1,483 @@
+"""Points as lots under an append-only ledger: the one way any service changes a member's points.
+
+Every function here runs inside the caller's transaction and expects the member's account row to be
+locked first (`lock_account`), so all changes of one member's lots are serialized: a spend, an
+expiry sweep and a refund can never take the same points twice. Within that lock every change is
+still a conditional UPDATE (`balance >= :n`, `remaining >= 0` by constraint), never read-add-write.
+
+Invariant, checked by the tests after each one: a member's `accounts.balance` equals the sum of their
+ledger deltas and the sum of `remaining` over their released lots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from services.common.errors import AlreadyExists, FailedPrecondition, NotFound
+
+_ENTRY = "id, user_id, delta, balance_after, reason, source, label, meta, idempotency_key, lot_id, created_at"
+LOT_COLUMNS = (
+    "id, user_id, points, remaining, reason, source, label, order_id, idempotency_key, available_at, released_at, "
+    "expires_at, created_at"
+)
+
+
+@dataclass(frozen=True)
+class Take:
+    lot_id: int
+    points: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    user_id: str
+    delta: int
+    balance_after: int
+    reason: str
+    source: str
+    label: str
+    meta: dict
+    idempotency_key: str
+    lot_id: int | None
+    created_at: datetime
+    lots: tuple[Take, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Grant:
+    lot: sa.Row
+    entry: Entry | None  # None while the lot is held (pending)
+    replayed: bool
+
+
+def _entry(row, lots: Sequence[Take] = ()) -> Entry:
+    return Entry(**{k: getattr(row, k) for k in Entry.__dataclass_fields__ if k != "lots"}, lots=tuple(lots))
+
+
+def entry_by_key(conn: Connection, key: str) -> Entry | None:
+    row = conn.execute(sa.text(f"SELECT {_ENTRY} FROM loyalty.ledger WHERE idempotency_key = :k"), {"k": key}).one_or_none()
+    return None if row is None else _entry(row, takes_of(conn, [row.id]).get(row.id, ()))
+
+
+def takes_of(conn: Connection, entry_ids: list[int]) -> dict[int, list[Take]]:
+    """The lots each debit took from, in the order it took them."""
+    out: dict[int, list[Take]] = {}
+    if not entry_ids:
+        return out
+    rows = conn.execute(
+        sa.text(
+            "SELECT m.entry_id, m.lot_id, m.points, l.expires_at FROM loyalty.lot_moves m JOIN loyalty.lots l ON l.id = m.lot_id "
+            "WHERE m.entry_id = ANY(:ids) AND m.kind <> 'RESTORE' ORDER BY m.id"
+        ),
+        {"ids": entry_ids},
+    )
+    for r in rows:
+        out.setdefault(r.entry_id, []).append(Take(r.lot_id, r.points, r.expires_at))
+    return out
+
+
+def lock_account(conn: Connection, user_id: str, now: datetime, *, create: bool = True) -> int | None:
+    """Locks the member's account row (creating it at 0 when asked) and returns the balance; None
+    when it does not exist and `create` is false."""
+    if create:
+        conn.execute(
+            sa.text("INSERT INTO loyalty.accounts (user_id, balance, updated_at) VALUES (:u, 0, :now) ON CONFLICT DO NOTHING"),
+            {"u": user_id, "now": now},
+        )
+    return conn.execute(sa.text("SELECT balance FROM loyalty.accounts WHERE user_id = :u FOR UPDATE"), {"u": user_id}).scalar()
+
+
+# ---- grants ---------------------------------------------------------------------------------------
+
+# The lot claims the idempotency key; only a lot released now credits the account and writes its
+# entry (a held lot is credited when released). A second sender of the key inserts nothing.
+_GRANT = sa.text(
+    f"""
+WITH lot AS (
+  INSERT INTO loyalty.lots (user_id, points, remaining, reason, source, label, order_id, idempotency_key,
+                            available_at, released_at, expires_at, created_at)
+  VALUES (:u, :p, :p, :reason, :source, :label, :order_id, :key, :available_at, CAST(:released_at AS timestamptz),
+          :expires_at, :now)
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING {LOT_COLUMNS}
+), acct AS (
+  UPDATE loyalty.accounts a SET balance = a.balance + lot.points, updated_at = :now
+  FROM lot WHERE a.user_id = lot.user_id AND lot.released_at IS NOT NULL
+  RETURNING a.balance
+), entry AS (
+  INSERT INTO loyalty.ledger (user_id, delta, balance_after, reason, source, label, meta, idempotency_key, lot_id, created_at)
+  SELECT lot.user_id, lot.points, acct.balance, lot.reason, lot.source, lot.label, CAST(:meta AS jsonb), lot.idempotency_key,
+         lot.id, :now
+  FROM lot, acct
+)
+SELECT * FROM lot
+"""
+).bindparams(sa.bindparam("meta", type_=sa.JSON))
+
+
+def grant_points(
+    conn: Connection,
+    *,
+    user_id: str,
+    points: int,
+    reason: str,
+    source: str,
+    idempotency_key: str,
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
+    expiry_days: int = 365,
+    available_at: datetime | None = None,
+    order_id: str | None = None,
+    label: str = "",
+    meta: dict | None = None,
+) -> Grant:
+    """Grants `points` as a new lot, in the caller's transaction (campaigns, streaks and badges call
+    it from their own). Exactly once per `idempotency_key` (global: namespace it, e.g.
+    `streak:<user>:7`): a replay for the same user and points answers the first grant; another
+    payload raises ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED. The lot is spendable from `available_at`
+    (default now: a later time holds it pending) until `expires_at` (default `expiry_days` after it
+    becomes spendable)."""
+    if points <= 0:
+        raise ValueError(f"a grant must be positive, got {points}")
+    now = now or datetime.now(UTC)
+    available_at = max(available_at or now, now)
+    expires_at = expires_at or available_at + timedelta(days=expiry_days)
+    if expires_at <= available_at:
+        raise ValueError("a lot must expire after it becomes spendable")
+    lock_account(conn, user_id, now)
+    params = {
+        "u": user_id,
+        "p": points,
+        "reason": reason,
+        "source": source,
+        "label": label,
+        "order_id": order_id,
+        "key": idempotency_key,
+        "available_at": available_at,
+        "released_at": now if available_at <= now else None,
+        "expires_at": expires_at,
+        "now": now,
+        "meta": meta or {},
+    }
+    lot = conn.execute(_GRANT, params).one_or_none()
+    replayed = lot is None
+    if lot is None:
+        lot = conn.execute(
+            sa.text(f"SELECT {LOT_COLUMNS} FROM loyalty.lots WHERE idempotency_key = :k"), {"k": idempotency_key}
+        ).one()
+        if (lot.user_id, lot.points) != (user_id, points):
+            raise AlreadyExists(
+                "IDEMPOTENCY_KEY_REUSED",
+                "this key was already used for another grant",
+                metadata={"idempotency_key": idempotency_key},
+            )
+    return Grant(lot=lot, entry=entry_by_key(conn, idempotency_key), replayed=replayed)
+
+
+# ---- release and expiry ---------------------------------------------------------------------------
+
+# Held lots whose time has come become spendable: one credit entry per lot, keyed by the lot's own
+# key, with balances running in lot order per member.
+_RELEASE = sa.text(
+    """
+WITH rel AS (
+  UPDATE loyalty.lots SET released_at = :now
+  WHERE user_id = ANY(:users) AND released_at IS NULL AND available_at <= :now AND remaining > 0
+  RETURNING id, user_id, remaining, reason, source, label, idempotency_key
+), totals AS (
+  SELECT user_id, sum(remaining) AS n FROM rel GROUP BY user_id
+), acct AS (
+  UPDATE loyalty.accounts a SET balance = a.balance + t.n, updated_at = :now FROM totals t
+  WHERE a.user_id = t.user_id RETURNING a.user_id, a.balance - t.n AS before
+)
+INSERT INTO loyalty.ledger (user_id, delta, balance_after, reason, source, label, meta, idempotency_key, lot_id, created_at)
+SELECT r.user_id, r.remaining, a.before + sum(r.remaining) OVER (PARTITION BY r.user_id ORDER BY r.id), r.reason, r.source,
+       r.label, jsonb_build_object('released_after_hold', true), r.idempotency_key, r.id, :now
+FROM rel r JOIN acct a USING (user_id)
+ORDER BY r.user_id, r.id
+"""
+)
+
+# Expiry takes only what is left of a lot (`remaining`), so points a spend already took are never
+# expired, and a lot swept once has nothing left to sweep again. One EXPIRE entry per lot.
+_EXPIRE = sa.text(
+    """
+WITH due AS (
+  SELECT id, remaining FROM loyalty.lots
+  WHERE user_id = ANY(:users) AND released_at IS NOT NULL AND expires_at <= :now AND remaining > 0
+  FOR UPDATE
+), gone AS (
+  UPDATE loyalty.lots l SET remaining = 0 FROM due WHERE l.id = due.id
+  RETURNING l.id, l.user_id, due.remaining AS n, l.expires_at
+), totals AS (
+  SELECT user_id, sum(n) AS n FROM gone GROUP BY user_id
+), acct AS (
+  UPDATE loyalty.accounts a SET balance = a.balance - t.n, updated_at = :now FROM totals t
+  WHERE a.user_id = t.user_id RETURNING a.user_id, a.balance + t.n AS before
+), entries AS (
+  INSERT INTO loyalty.ledger (user_id, delta, balance_after, reason, source, label, meta, idempotency_key, lot_id, created_at)
+  SELECT g.user_id, -g.n, a.before - sum(g.n) OVER (PARTITION BY g.user_id ORDER BY g.id), 'EXPIRE', 'expiry', '',
+         jsonb_build_object('expires_at', g.expires_at), 'expire:' || g.id, g.id, :now
+  FROM gone g JOIN acct a USING (user_id)
+  ORDER BY g.user_id, g.id
+  RETURNING id, lot_id, -delta AS n
+)
+INSERT INTO loyalty.lot_moves (lot_id, entry_id, kind, points, created_at)
+SELECT lot_id, id, 'EXPIRE', n, :now FROM entries
+"""
+)
+
+
+def settle(conn: Connection, users: list[str], now: datetime) -> None:
+    """Releases the members' held lots whose hold is over and expires what is left of their lots past
+    expiry, so their balance is exact as of `now`. The caller holds their account rows."""
+    conn.execute(_RELEASE, {"users": users, "now": now})
+    conn.execute(_EXPIRE, {"users": users, "now": now})
+
+
+_DUE_USERS = sa.text(
+    """
+SELECT user_id FROM (
+  (SELECT user_id FROM loyalty.lots WHERE remaining > 0 AND released_at IS NOT NULL AND expires_at <= :now LIMIT :n)
+  UNION
+  (SELECT user_id FROM loyalty.lots WHERE remaining > 0 AND released_at IS NULL AND available_at <= :now LIMIT :n)
+) due
+"""
+)
+# In user order and skipping members whose account a spend or an event holds right now: they are
+# settled by that transaction itself, or by the next sweep.
+_LOCK_USERS = sa.text(
+    "SELECT user_id FROM loyalty.accounts WHERE user_id = ANY(:users) ORDER BY user_id FOR UPDATE SKIP LOCKED"
+)
+
+
+def settle_due_batch(conn: Connection, now: datetime, batch: int) -> tuple[int, int]:
+    """One batch of the sweep: (members with due lots found, members settled)."""
+    due = [r.user_id for r in conn.execute(_DUE_USERS, {"now": now, "n": batch})]
+    if not due:
+        return 0, 0
+    locked = [r.user_id for r in conn.execute(_LOCK_USERS, {"users": due})]
+    if locked:
+        settle(conn, locked, now)
+    return len(due), len(locked)
+
+
+# ---- taking points --------------------------------------------------------------------------------
+
+# Takes up to :n points from the member's lots, in one statement. Spendable lots go in spending
+# order (expiring first, then oldest). A refund passes its order: that order's held lots come
+# first (cancelled: never spendable), then its released lots, then any other spendable lot.
+_TAKE = sa.text(
+    """
+WITH locked AS (
+  SELECT id, remaining, expires_at, released_at IS NULL AS held,
+         CASE WHEN order_id = CAST(:order_id AS text) THEN CASE WHEN released_at IS NULL THEN 0 ELSE 1 END ELSE 2 END AS rank
+  FROM loyalty.lots
+  WHERE user_id = :u AND remaining > 0
+    AND ((released_at IS NOT NULL AND expires_at > :now) OR (released_at IS NULL AND order_id = CAST(:order_id AS text)))
+  FOR UPDATE
+), ranked AS (
+  SELECT *, sum(remaining) OVER (ORDER BY rank, expires_at, id) AS upto FROM locked
+), took AS (
+  SELECT id, held, expires_at, upto, CAST(least(remaining, :n - (upto - remaining)) AS bigint) AS n FROM ranked WHERE upto - remaining < :n
+), upd AS (
+  UPDATE loyalty.lots l SET remaining = l.remaining - t.n FROM took t WHERE l.id = t.id
+)
+SELECT id, held, expires_at, n FROM took ORDER BY upto
+"""
+)
+
+_DEBIT = sa.text(
+    "UPDATE loyalty.accounts SET balance = balance - :n, updated_at = :now WHERE user_id = :u AND balance >= :n RETURNING balance"
+)
+_CREDIT = sa.text("UPDATE loyalty.accounts SET balance = balance + :n, updated_at = :now WHERE user_id = :u RETURNING balance")
+
+_INSERT_ENTRY = sa.text(
+    f"""
+INSERT INTO loyalty.ledger (user_id, delta, balance_after, reason, source, label, meta, idempotency_key, lot_id, created_at)
+VALUES (:u, :delta, :balance, :reason, :source, :label, CAST(:meta AS jsonb), :key, :lot_id, :now)
+RETURNING {_ENTRY}
+"""
+).bindparams(sa.bindparam("meta", type_=sa.JSON))
+
+_INSERT_MOVES = sa.text(
+    "INSERT INTO loyalty.lot_moves (lot_id, entry_id, kind, points, created_at) "
+    "SELECT lot_id, CAST(:entry_id AS bigint), :kind, points, :now "
+    "FROM unnest(CAST(:lots AS bigint[]), CAST(:points AS bigint[])) AS t(lot_id, points)"
+)
+
+
+def _moves(conn: Connection, takes: Sequence[Take], entry_id: int | None, kind: str, now: datetime) -> None:
+    if takes:
+        conn.execute(
+            _INSERT_MOVES,
+            {"lots": [t.lot_id for t in takes], "points": [t.points for t in takes], "entry_id": entry_id, "kind": kind, "now": now},
+        )
+
+
+def _write_entry(conn: Connection, *, user_id: str, delta: int, balance: int, reason: str, source: str, label: str, meta: dict, key: str, now: datetime, lot_id: int | None = None):
+    return conn.execute(
+        _INSERT_ENTRY,
+        {"u": user_id, "delta": delta, "balance": balance, "reason": reason, "source": source, "label": label, "meta": meta,
+         "key": key, "lot_id": lot_id, "now": now},
+    ).one()
+
+
+def spend(conn: Connection, *, user_id: str, points: int, key: str, reason: str, source: str, label: str, meta: dict, now: datetime) -> tuple[Entry, bool]:
+    """Debits `points`, oldest-expiring lots first; (entry, replayed). Refused with
+    FAILED_PRECONDITION INSUFFICIENT_POINTS when the balance is short: the caller rolls back, so
+    nothing changes."""
+    balance = lock_account(conn, user_id, now, create=False)
+    first = entry_by_key(conn, key)
+    if first is not None:
+        if (first.user_id, first.delta) != (user_id, -points):
+            raise AlreadyExists("IDEMPOTENCY_KEY_REUSED", "this request id was already used for another spend", metadata={"idempotency_key": key})
+        return first, True
+    if balance is not None:
+        settle(conn, [user_id], now)
+    after = conn.execute(_DEBIT, {"u": user_id, "n": points, "now": now}).scalar()
+    if after is None:
+        have = conn.execute(sa.text("SELECT balance FROM loyalty.accounts WHERE user_id = :u"), {"u": user_id}).scalar() or 0
+        raise FailedPrecondition(
+            "INSUFFICIENT_POINTS",
+            f"the spendable balance is {have}, less than {points}",
+            metadata={"balance": str(have), "required": str(points)},
+        )
+    takes = [Take(r.id, r.n, r.expires_at) for r in conn.execute(_TAKE, {"u": user_id, "n": points, "order_id": None, "now": now})]
+    if sum(t.points for t in takes) != points:  # the invariant broke: refuse rather than mint points
+        raise RuntimeError(f"lots of {user_id} do not cover the balance")
+    row = _write_entry(conn, user_id=user_id, delta=-points, balance=after, reason=reason, source=source, label=label, meta=meta, key=key, now=now)
+    _moves(conn, takes, row.id, "SPEND", now)
+    return _entry(row, takes), False
+
+
+@dataclass(frozen=True)
+class TakenBack:
+    taken: int  # spendable points taken (in the entry)
+    cancelled: int  # held points cancelled
+    shortfall: int  # what the member no longer had
+    entry: Entry | None
+
+
+def take_back(conn: Connection, *, user_id: str, order_id: str, points: int, key: str, meta: dict, now: datetime) -> TakenBack:
+    """Takes back up to `points` for a refund of `order_id`: its held points are cancelled, then its
+    spendable points taken, then any other spendable points. What the member no longer has is the
+    shortfall: recorded, never charged below zero. The caller holds the account row and settled it."""
+    rows = list(conn.execute(_TAKE, {"u": user_id, "n": points, "order_id": order_id, "now": now}))
+    held = [Take(r.id, r.n, r.expires_at) for r in rows if r.held]
+    spendable = [Take(r.id, r.n, r.expires_at) for r in rows if not r.held]
+    taken = sum(t.points for t in spendable)
+    cancelled = sum(t.points for t in held)
+    shortfall = points - taken - cancelled
+    _moves(conn, held, None, "CANCEL", now)
+    entry = None
+    if taken:
+        after = conn.execute(_DEBIT, {"u": user_id, "n": taken, "now": now}).scalar()
+        if after is None:
+            raise RuntimeError(f"lots of {user_id} do not match the balance")
+        row = _write_entry(
+            conn, user_id=user_id, delta=-taken, balance=after, reason="PURCHASE_REFUND", source="refund", label=order_id,
+            meta={**meta, "order_id": order_id, "cancelled_held": cancelled, "shortfall": shortfall}, key=key, now=now,
+        )
+        _moves(conn, spendable, row.id, "REFUND", now)
+        entry = _entry(row, spendable)
+    return TakenBack(taken, cancelled, shortfall, entry)
+
+
+_RESTORE = sa.text(
+    """
+WITH moved AS (
+  SELECT lot_id, CAST(sum(points) AS bigint) AS n FROM loyalty.lot_moves WHERE entry_id = :e AND kind = 'SPEND' GROUP BY lot_id
+), back AS (
+  UPDATE loyalty.lots l SET remaining = l.remaining + m.n FROM moved m
+  WHERE l.id = m.lot_id AND l.expires_at > :now
+  RETURNING l.id, m.n, l.expires_at
+)
+SELECT (SELECT CAST(coalesce(sum(n), 0) AS bigint) FROM moved) AS spent, back.* FROM (SELECT 1) one LEFT JOIN back ON true
+"""
+)
+
+
+@dataclass(frozen=True)
+class Reversed:
+    entry: Entry | None
+    restored: int
+    expired: int
+
+
+def reverse_spend(conn: Connection, *, user_id: str, spend_key: str, key: str, now: datetime) -> Reversed:
+    """Gives a spend's points back to the lots it took them from (those not expired meanwhile).
+    Exactly once per spend: the reversal's entry carries `key`."""
+    lock_account(conn, user_id, now, create=False)
+    done = entry_by_key(conn, key)
+    original = entry_by_key(conn, spend_key)
+    if original is None or original.user_id != user_id:
+        raise NotFound("SPEND_NOT_FOUND", "no spend with this request id", metadata={"user_id": user_id})
+    if done is not None:
+        return Reversed(done, done.delta, -original.delta - done.delta)
+    settle(conn, [user_id], now)
+    rows = [r for r in conn.execute(_RESTORE, {"e": original.id, "now": now}) if r.id is not None]
+    spent = -original.delta
+    restored = sum(r.n for r in rows)
+    if not restored:
+        return Reversed(None, 0, spent)
+    after = conn.execute(_CREDIT, {"u": user_id, "n": restored, "now": now}).scalar_one()
+    row = _write_entry(
+        conn, user_id=user_id, delta=restored, balance=after, reason="SPEND_REVERSAL", source="spend", label=original.label,
+        meta={"spend_entry_id": original.id, "expired": spent - restored}, key=key, now=now,
+    )
+    takes = [Take(r.id, r.n, r.expires_at) for r in rows]
+    _moves(conn, takes, row.id, "RESTORE", now)
+    return Reversed(_entry(row, takes), restored, spent - restored)
+
+
+# ---- reads ----------------------------------------------------------------------------------------
+
+_BALANCE = sa.text(
+    """
+SELECT CAST(coalesce(sum(remaining) FILTER (WHERE available_at <= :now AND expires_at > :now), 0) AS bigint) AS balance,
+       CAST(coalesce(sum(remaining) FILTER (WHERE available_at > :now), 0) AS bigint) AS pending,
+       CAST(coalesce(sum(remaining) FILTER (WHERE available_at <= :now AND expires_at > :now AND expires_at <= :soon), 0) AS bigint) AS expiring_soon,
+       min(available_at) FILTER (WHERE available_at > :now) AS next_release_at
+FROM loyalty.lots WHERE user_id = :u AND remaining > 0
+"""
+)
+
+
+def balance_view(conn: Connection, user_id: str, now: datetime, soon: datetime) -> sa.Row:
+    """The member's points as of `now`, read from the lots (so exact even before a sweep releases or
+    expires what is due)."""
+    return conn.execute(_BALANCE, {"u": user_id, "now": now, "soon": soon}).one()
+
+
+def list_entries(conn: Connection, user_id: str, before_id: int | None, limit: int) -> list[Entry]:
+    rows = list(
+        conn.execute(
+            sa.text(
+                f"SELECT {_ENTRY} FROM loyalty.ledger WHERE user_id = :u AND (CAST(:b AS bigint) IS NULL OR id < :b) "
+                "ORDER BY id DESC LIMIT :n"
+            ),
+            {"u": user_id, "b": before_id, "n": limit},
+        )
+    )
+    takes = takes_of(conn, [r.id for r in rows if r.delta < 0])
+    return [_entry(r, takes.get(r.id, ())) for r in rows]
+
+
+def list_lots(conn: Connection, user_id: str, open_only: bool, before_id: int | None, limit: int) -> list[sa.Row]:
+    return list(
+        conn.execute(
+            sa.text(
+                f"SELECT {LOT_COLUMNS} FROM loyalty.lots WHERE user_id = :u AND (NOT :open OR remaining > 0) "
+                "AND (CAST(:b AS bigint) IS NULL OR id < :b) ORDER BY id DESC LIMIT :n"
+            ),
+            {"u": user_id, "open": open_only, "b": before_id, "n": limit},
+        )
+    )
