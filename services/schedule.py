@@ -23,4 +23,6 @@ def jobs_table() -> list[Job]:
         Job("coupon.prune_failed_attempts", coupon_actors.prune_failed_attempts, cron="23 * * * *"),
         Job("loyalty.settle_points", loyalty_actors.settle_points, cron="*/15 * * * *"),
         Job("loyalty.evaluate_tiers", loyalty_actors.evaluate_tiers, cron="10 0 * * *"),
+        Job("loyalty.close_leaderboards", loyalty_actors.close_leaderboards, cron=settings().loyalty_leaderboard_close_cron),
+        Job("loyalty.fold_leaderboard_bands", loyalty_actors.fold_leaderboard_bands, every=timedelta(minutes=1)),
     ]

@@ -57,13 +57,15 @@ def upgrade() -> None:
     op.create_table(
         "members",
         sa.Column("user_id", sa.Text, primary_key=True),
-        sa.Column("tier_code", sa.Text, nullable=False),
+        # A tier members hold cannot be deleted, even by an admin racing an upgrade into it.
+        sa.Column("tier_code", sa.Text, sa.ForeignKey("loyalty.tiers.code", name="fk_members_tier_code_tiers"), nullable=False),
         sa.Column("lifetime_spend", sa.BigInteger, nullable=False, server_default=ZERO),
         sa.Column("tier_since", TS, nullable=False),
         sa.Column("downgrade_at", TS),
         sa.Column("updated_at", TS, nullable=False),
         schema=S,
     )
+    op.create_index("ix_members_tier_code", "members", ["tier_code"], schema=S)
     op.create_table(
         "tier_changes",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -95,6 +97,8 @@ def upgrade() -> None:
         sa.Column("points_earned", sa.BigInteger, nullable=False, server_default=ZERO),
         sa.Column("points_settled", sa.BigInteger, nullable=False, server_default=ZERO),
         sa.Column("points_shortfall", sa.BigInteger, nullable=False, server_default=ZERO),
+        sa.Column("points_charged", sa.BigInteger, nullable=False, server_default=ZERO),
+        sa.Column("points_expired", sa.BigInteger, nullable=False, server_default=ZERO),
         sa.Column("updated_at", TS, nullable=False),
         schema=S,
     )
@@ -113,8 +117,11 @@ def upgrade() -> None:
         "accounts",
         sa.Column("user_id", sa.Text, primary_key=True),
         sa.Column("balance", sa.BigInteger, nullable=False),
+        # What refunds could not take back (the member had spent it): paid first from any later credit.
+        sa.Column("debt", sa.BigInteger, nullable=False, server_default=ZERO),
         sa.Column("updated_at", TS, nullable=False),
         sa.CheckConstraint("balance >= 0", name="ck_accounts_balance_not_negative"),
+        sa.CheckConstraint("debt >= 0", name="ck_accounts_debt_not_negative"),
         schema=S,
     )
     op.create_table(
@@ -131,6 +138,8 @@ def upgrade() -> None:
         sa.Column("available_at", TS, nullable=False),
         sa.Column("released_at", TS),
         sa.Column("expires_at", TS, nullable=False),
+        # Set by the sweep that expired the lot: nothing is ever restored into it again.
+        sa.Column("expired_at", TS),
         sa.Column("created_at", TS, nullable=False),
         sa.CheckConstraint("points > 0", name="ck_lots_points_positive"),
         sa.CheckConstraint("remaining >= 0 AND remaining <= points", name="ck_lots_remaining_within_points"),

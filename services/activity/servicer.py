@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
 
 import grpc
+from engage.activity.v1 import (
+    activity_pb2,
+    activity_service_pb2,
+    activity_service_pb2_grpc,
+)
 from google.protobuf import json_format, timestamp_pb2
 
-from engage.activity.v1 import activity_pb2, activity_service_pb2, activity_service_pb2_grpc
 from services.activity import service
 from services.activity.domain import NewEvent
 from services.common.auth import current_principal
 from services.common.config import settings
 from services.common.protos import struct, timestamp
+from services.loyalty import gamification
+
+log = logging.getLogger("engage.activity")
 
 _pb = activity_service_pb2
 _EVENT_TYPES = {v.number: v.name for v in activity_pb2.EventType.DESCRIPTOR.values}
@@ -41,15 +49,49 @@ def to_event(req: _pb.RecordActivityRequest, now: datetime) -> NewEvent:
     )
 
 
+def _streak(event: NewEvent, user_id: str) -> _pb.StreakOutcome | None:
+    """The member sees at once what a visit or purchase did to their streak: Loyalty applies the event
+    in process (exactly once per event id; the `activity.recorded` subscriber then finds it done).
+    Other events skip this. A failure here never fails the recorded event: the subscriber applies it."""
+    if event.event_type not in gamification.STREAK_EVENTS:
+        return None
+    try:
+        outcome = gamification.apply_event(
+            {"event_id": event.event_id, "user_id": user_id, "event_type": event.event_type, "amount": event.amount,
+             "category": event.category, "order_id": event.order_id, "occurred_at": event.occurred_at}
+        )
+    except Exception:
+        log.exception("streak not applied in process; the subscriber will apply it", extra={"fields": {"event_id": event.event_id}})
+        return None
+    s = outcome.streak if outcome else None
+    if s is None:
+        return None
+    return _pb.StreakOutcome(
+        streak_type=s.streak_type,
+        streak=s.streak,
+        max_streak=s.max_streak,
+        is_record=s.is_record,
+        rewards=[_pb.StreakOutcome.Reward(type=r.kind, amount=r.amount, reason=r.reason, milestone=r.milestone) for r in s.rewards],
+        streak_broken=s.streak_broken,
+        previous_streak=s.previous_streak,
+        freeze_used=s.freeze_used,
+        freezes_used=s.freezes_used,
+        freezes_left=s.freezes_left,
+        already_recorded=s.already_recorded,
+    )
+
+
 class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
     def RecordActivity(self, request, context):
         now = datetime.now(UTC)
-        result = service.record_event(to_event(request, now), current_principal(), now=now, timeout=context.time_remaining())
+        event = to_event(request, now)
+        result = service.record_event(event, current_principal(), now=now, timeout=context.time_remaining())
         return _pb.RecordActivityResponse(
             user_id=result.user_id,
             updated_at=timestamp(result.recorded_at),
             duplicate=result.outcome is service.Outcome.DUPLICATE,
             event_id=result.event_id,
+            streak=_streak(event, result.user_id),
         )
 
     def RecordActivities(self, request, context):

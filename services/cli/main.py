@@ -108,6 +108,12 @@ def _cmd_bench_segments(args) -> int:
     return bench_segments.main(args)
 
 
+def _cmd_bench_loyalty(args) -> int:
+    from services.tools import bench_loyalty
+
+    return bench_loyalty.main(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="engage", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -163,6 +169,11 @@ def parser() -> argparse.ArgumentParser:
     bs = sub.add_parser("bench-segments", help="benchmark the segmentation batch over synthetic users")
     bs.add_argument("--users", type=int, default=1_000_000)
     bs.set_defaults(fn=_cmd_bench_segments)
+
+    bl = sub.add_parser("bench-loyalty", help="benchmark the dashboard and leaderboards over synthetic members")
+    bl.add_argument("--users", type=int, default=1_000_000)
+    bl.add_argument("--requests", type=int, default=1_000, help="calls timed per case")
+    bl.set_defaults(fn=_cmd_bench_loyalty)
     return p
 
 

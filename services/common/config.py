@@ -46,6 +46,28 @@ def _window(name: str, default: str) -> str:
     raise SystemExit(f"{name} must be lifetime or a number of months such as 12m, got {raw!r}")
 
 
+def _days(name: str, default: str) -> tuple[int, ...]:
+    """Comma-separated positive day counts, such as `7,30`."""
+    try:
+        days = tuple(sorted({int(v) for v in _list(name, default)}))
+    except ValueError:
+        days = (0,)
+    if any(d < 1 for d in days):
+        raise SystemExit(f"{name} must be positive day counts such as 7,30")
+    return days
+
+
+def _milestones(name: str, default: str) -> tuple[tuple[int, int], ...]:
+    """`day:points` pairs, such as `7:500,30:3000`."""
+    out = {}
+    for item in _list(name, default):
+        day, _, points = item.partition(":")
+        if not (day.isdigit() and points.isdigit() and int(day) >= 1 and int(points) >= 1):
+            raise SystemExit(f"{name} must be day:points pairs such as 7:500,30:3000, got {item!r}")
+        out[int(day)] = int(points)
+    return tuple(sorted(out.items()))
+
+
 def sqlalchemy_url(url: str) -> str:
     """Accepts postgres://, postgresql:// or postgresql+psycopg:// and returns the psycopg 3 form."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
@@ -90,6 +112,16 @@ class Settings:
     loyalty_points_hold_days: int
     loyalty_points_expiry_days: int
     loyalty_expiring_soon_days: int
+    loyalty_referral_min_purchase: int
+    loyalty_referral_referrer_points: int
+    loyalty_referral_referee_points: int
+    loyalty_referral_clawback_days: int
+    loyalty_referral_monthly_cap: int
+    loyalty_referral_failed_attach_limit: int
+    loyalty_leaderboard_close_cron: str
+    loyalty_streak_milestones: tuple[tuple[int, int], ...]
+    loyalty_streak_max_freezes: int
+    loyalty_streak_freeze_milestones: tuple[int, ...]
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -133,6 +165,16 @@ def load() -> Settings:
         loyalty_points_hold_days=_int("LOYALTY_POINTS_HOLD_DAYS", 0),
         loyalty_points_expiry_days=_int("LOYALTY_POINTS_EXPIRY_DAYS", 365),
         loyalty_expiring_soon_days=_int("LOYALTY_EXPIRING_SOON_DAYS", 30),
+        loyalty_referral_min_purchase=_int("LOYALTY_REFERRAL_MIN_PURCHASE", 30_000),
+        loyalty_referral_referrer_points=_int("LOYALTY_REFERRAL_REFERRER_POINTS", 3_000),
+        loyalty_referral_referee_points=_int("LOYALTY_REFERRAL_REFEREE_POINTS", 2_000),
+        loyalty_referral_clawback_days=_int("LOYALTY_REFERRAL_CLAWBACK_DAYS", 14),
+        loyalty_referral_monthly_cap=_int("LOYALTY_REFERRAL_MONTHLY_CAP", 10),
+        loyalty_referral_failed_attach_limit=_int("LOYALTY_REFERRAL_FAILED_ATTACH_LIMIT", 5),
+        loyalty_leaderboard_close_cron=os.environ.get("LOYALTY_LEADERBOARD_CLOSE_CRON", "30 0 * * *"),
+        loyalty_streak_milestones=_milestones("LOYALTY_STREAK_MILESTONES", "7:500,30:3000,100:10000"),
+        loyalty_streak_max_freezes=_int("LOYALTY_STREAK_MAX_FREEZES", 2),
+        loyalty_streak_freeze_milestones=_days("LOYALTY_STREAK_FREEZE_MILESTONES", "7,30"),
     )
 
 

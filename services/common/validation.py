@@ -23,6 +23,7 @@ _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "uuid": (_UUID, "must be a UUID such as 0b6f3c1e-9a0d-4c1b-8f5e-2d7a9c4e1b3f"),
     "currency": (re.compile(r"[A-Z]{3}"), "must be an ISO 4217 code such as KRW"),
     "token": (re.compile(r"[\x21-\x7e]+"), "must be printable ASCII without spaces"),
+    "date": (re.compile(r"\d{4}-\d{2}-\d{2}"), "must be a date such as 2026-03-01"),
     "code": (re.compile(r"[A-Z][A-Z0-9_]{0,31}"), "must be 1 to 32 upper-case letters, digits or underscores, starting with a letter"),
 }
 

@@ -1,5 +1,6 @@
-"""Pure rules of the Loyalty service: the tier a spend reaches, when a downgrade takes effect, the
-points a purchase earns and a refund takes back, and the order in which lots are spent.
+"""Pure rules of the Loyalty service: the tier a spend reaches, when a downgrade takes effect, and
+the points a purchase earns and a refund takes back. (Which lots a spend or a refund takes from is
+one SQL statement, `points._TAKE`, tested on the database.)
 
 No I/O: `now` and the program's settings (`Rules`) are arguments, so tests control both.
 """
@@ -175,29 +176,3 @@ def reversal_due(order: OrderState) -> int:
         return 0
     refunded = min(order.refunded, order.purchased)
     return max(order.points_earned * refunded // order.purchased - order.points_settled, 0)
-
-
-@dataclass(frozen=True)
-class Lot:
-    id: int
-    remaining: int
-    expires_at: datetime
-
-
-def spending_order(lots: Sequence[Lot]) -> list[Lot]:
-    """Spends take the lots that expire first (the member loses the least), then the oldest."""
-    return sorted(lots, key=lambda lot: (lot.expires_at, lot.id))
-
-
-def take(lots: Sequence[Lot], points: int) -> list[tuple[int, int]]:
-    """(lot_id, points) taken to cover `points`, in spending order. The SQL in points.py applies
-    the same rule set-based; this is its reference for the unit tests."""
-    out = []
-    for lot in spending_order(lots):
-        if points <= 0:
-            break
-        n = min(lot.remaining, points)
-        if n > 0:
-            out.append((lot.id, n))
-            points -= n
-    return out

@@ -8,26 +8,39 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from services.common.errors import AlreadyExists
 from services.loyalty import domain
 
 
 def claim_event(conn: Connection, event: dict, now: datetime) -> bool:
     """Claims the event id; False when it was applied before (or by a concurrent delivery, which
-    this statement waits for)."""
-    return (
-        conn.execute(
-            sa.text(
-                "INSERT INTO loyalty.order_events (event_id, user_id, order_id, event_type, amount, occurred_at, processed_at) "
-                "VALUES (:event_id, :user_id, :order_id, :event_type, :amount, :occurred_at, :now) "
-                "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-            ),
-            {**event, "now": now},
-        ).first()
-        is not None
-    )
+    this statement waits for). An event id applied before with another member, order, type or
+    amount is refused with ALREADY_EXISTS EVENT_ID_REUSED: it is not a redelivery."""
+    claimed = conn.execute(
+        sa.text(
+            "INSERT INTO loyalty.order_events (event_id, user_id, order_id, event_type, amount, occurred_at, processed_at) "
+            "VALUES (:event_id, :user_id, :order_id, :event_type, :amount, :occurred_at, :now) "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+        ),
+        {**event, "now": now},
+    ).first()
+    if claimed is not None:
+        return True
+    first = conn.execute(
+        sa.text("SELECT user_id, order_id, event_type, amount FROM loyalty.order_events WHERE event_id = CAST(:e AS uuid)"),
+        {"e": event["event_id"]},
+    ).one()
+    if tuple(first) != (event["user_id"], event["order_id"], event["event_type"], event["amount"]):
+        raise AlreadyExists(
+            "EVENT_ID_REUSED", "this event id was applied with another payload", metadata={"event_id": str(event["event_id"])}
+        )
+    return False
 
 
-_ORDER_COLUMNS = "purchased, refunded, counted_spend, purchased_on, points_earned, points_settled, points_shortfall"
+_ORDER_COLUMNS = (
+    "purchased, refunded, counted_spend, purchased_on, points_earned, points_settled, points_shortfall, points_charged, "
+    "points_expired"
+)
 
 
 def add_to_order(conn: Connection, user_id: str, order_id: str, event_type: str, amount: int, day: date, now: datetime) -> sa.Row:
@@ -71,13 +84,19 @@ def count_spend(conn: Connection, user_id: str, order_id: str, counted: int, del
     )
 
 
-def add_order_points(conn: Connection, user_id: str, order_id: str, *, earned: int = 0, settled: int = 0, shortfall: int = 0) -> None:
+def add_order_points(
+    conn: Connection, user_id: str, order_id: str, *, earned: int = 0, settled: int = 0, shortfall: int = 0,
+    charged: int = 0, expired: int = 0,
+) -> None:
+    """Adds to the order's points: earned, settled by refunds (= taken from its own lots + charged to
+    other lots + shortfall (debt) + expired), and the parts of what refunds settled."""
     conn.execute(
         sa.text(
             "UPDATE loyalty.orders SET points_earned = points_earned + :e, points_settled = points_settled + :s, "
-            "points_shortfall = points_shortfall + :f WHERE user_id = :u AND order_id = :o"
+            "points_shortfall = points_shortfall + :f, points_charged = points_charged + :c, "
+            "points_expired = points_expired + :x WHERE user_id = :u AND order_id = :o"
         ),
-        {"u": user_id, "o": order_id, "e": earned, "s": settled, "f": shortfall},
+        {"u": user_id, "o": order_id, "e": earned, "s": settled, "f": shortfall, "c": charged, "x": expired},
     )
 
 

@@ -21,7 +21,7 @@ from services.common.errors import (
     InvalidArgument,
     NotFound,
 )
-from services.loyalty import domain, points, repository, tiers
+from services.loyalty import domain, leaderboards, points, referrals, repository, tiers
 
 log = logging.getLogger("engage.loyalty")
 ORDER_EVENTS = ("PURCHASE", "PURCHASE_REFUND")
@@ -42,7 +42,8 @@ class Applied:
     duplicate: bool
     earned: int = 0  # points granted for a purchase (held or spendable)
     taken_back: int = 0  # points taken back or cancelled for a refund
-    shortfall: int = 0
+    shortfall: int = 0  # spent points a refund could not take back: the member's debt
+    expired: int = 0  # a refund's share of the order's points that had expired: not taken again
     tier: str = ""
 
 
@@ -51,7 +52,7 @@ def record_order_event(event: dict, *, rules: domain.Rules | None = None, now: d
     member's spend and tier, the purchase's points (earned at the tier held when it is applied,
     before its own spend counts) and a refund's share of them taken back."""
     r = rules or current_rules()
-    now = _now(now)
+    fixed = now
     occurred_at = event["occurred_at"]
     if isinstance(occurred_at, str):
         occurred_at = datetime.fromisoformat(occurred_at)
@@ -66,7 +67,8 @@ def record_order_event(event: dict, *, rules: domain.Rules | None = None, now: d
     user, order_id, cause = e["user_id"], e["order_id"], e["event_id"]
 
     def apply(conn) -> Applied:
-        member = tiers.lock_member(conn, user, now)
+        member = tiers.lock_member(conn, user, fixed or datetime.now(UTC))
+        now = fixed or datetime.now(UTC)  # read after the lock: a retry never reuses a clock older than a sweep's
         if not repository.claim_event(conn, e, now):
             return Applied(duplicate=True, tier=member.tier_code)
         table = tiers.as_domain(tiers.rows(conn))
@@ -100,16 +102,26 @@ def record_order_event(event: dict, *, rules: domain.Rules | None = None, now: d
         due = domain.reversal_due(domain.OrderState(state.purchased, state.refunded, counted, state.points_earned + earned, state.points_settled))
         back = None
         if due:
-            back = points.take_back(conn, user_id=user, order_id=order_id, points=due, key=f"refund:{cause}", meta={"event_id": cause}, now=now)
-            repository.add_order_points(conn, user, order_id, settled=due, shortfall=back.shortfall)
+            back = points.take_back(
+                conn, user_id=user, order_id=order_id, points=due, charged_before=order.points_charged + order.points_shortfall,
+                key=f"refund:{cause}", meta={"event_id": cause}, now=now,
+            )
+            repository.add_order_points(
+                conn, user, order_id, settled=due, shortfall=back.shortfall, charged=back.charged, expired=back.expired
+            )
             if back.shortfall:
                 log.info("refund shortfall", extra={"fields": {"user_id": user, "order_id": order_id, "shortfall": back.shortfall}})
+        # Leaderboards count what the order adds to spend, in the periods of its purchase day;
+        # referrals react to the member's first purchase and to a refund of it.
+        leaderboards.count(conn, user, order.purchased_on or r.day(occurred_at), counted - state.counted_spend, occurred_at)
+        referrals.on_order_event(conn, e, order, now)
         after = tiers.evaluate(conn, tiers.lock_member(conn, user, now), table, r, now, cause)
         return Applied(
             duplicate=False,
             earned=earned,
             taken_back=(back.taken + back.cancelled) if back else 0,
             shortfall=back.shortfall if back else 0,
+            expired=back.expired if back else 0,
             tier=after.tier.code,
         )
 
@@ -133,16 +145,21 @@ def record_pool_points(payload: dict, *, rules: domain.Rules | None = None, now:
             expiry_days=r.expiry_days,
             label=f"pool {payload.get('pool_id')}",
             meta={"draw_id": payload["draw_id"], "pool_id": payload.get("pool_id")},
-            now=_now(now),
+            now=now,  # read after the account lock when not fixed
         )
     )
 
 
 # ---- points ---------------------------------------------------------------------------------------
 
-def grant(user_id: str, amount: int, reason: str, request_id: str, by: str, expires_at: datetime | None, now: datetime | None = None) -> points.Grant:
-    now = _now(now)
-    if expires_at is not None and expires_at <= now:
+def grant(
+    user_id: str, amount: int, reason: str, request_id: str, by: str, expires_at: datetime | None,
+    now: datetime | None = None,
+) -> points.Grant:
+    """An operator's or a backend's grant. Exactly once per (member, request id) when a request id
+    (or the `Idempotency-Key` header, which the servicer passes as one) is given; without one each
+    call is a new grant, so backends must send one."""
+    if expires_at is not None and expires_at <= _now(now):
         raise InvalidArgument.fields([FieldViolation("expires_at", "must be in the future")])
     # Keyed per user: the same request id for two users is two grants, not a reuse.
     key = f"admin:{user_id}:{request_id or uuid.uuid4()}"
@@ -155,22 +172,41 @@ def grant(user_id: str, amount: int, reason: str, request_id: str, by: str, expi
     )
 
 
-def spend(user_id: str, amount: int, request_id: str, reason: str, by: str, now: datetime | None = None) -> tuple[points.Entry, bool]:
-    """Exactly once per (member, request id); INSUFFICIENT_POINTS changes nothing."""
-    now = _now(now)
-    return db.retrying(
-        lambda conn: points.spend(
-            conn, user_id=user_id, points=amount, key=f"spend:{user_id}:{request_id}", reason="SPEND", source="spend",
+def _spend_key(user_id: str, request_id: str) -> str:
+    return f"spend:{user_id}:{request_id}"
+
+
+def _reversal_key(user_id: str, request_id: str) -> str:
+    return f"spend-reversal:{user_id}:{request_id}"
+
+
+@dataclass(frozen=True)
+class Spent:
+    entry: points.Entry
+    replayed: bool
+    reversal: points.Entry | None  # set when the spend this replays was reversed since
+
+
+def spend(user_id: str, amount: int, request_id: str, reason: str, by: str, now: datetime | None = None) -> Spent:
+    """Exactly once per (member, request id); INSUFFICIENT_POINTS changes nothing. A replay of a spend
+    reversed since answers with its reversal, so the caller never takes it for still spent."""
+
+    def run(conn) -> Spent:
+        entry, replayed = points.spend(
+            conn, user_id=user_id, points=amount, key=_spend_key(user_id, request_id), reason="SPEND", source="spend",
             label=reason, meta={"by": by, "request_id": request_id}, now=now,
         )
-    )
+        reversal = points.entry_by_key(conn, _reversal_key(user_id, request_id)) if replayed else None
+        return Spent(entry, replayed, reversal)
+
+    return db.retrying(run)
 
 
 def reverse_spend(user_id: str, request_id: str, now: datetime | None = None) -> points.Reversed:
-    now = _now(now)
     return db.retrying(
         lambda conn: points.reverse_spend(
-            conn, user_id=user_id, spend_key=f"spend:{user_id}:{request_id}", key=f"spend-reversal:{user_id}:{request_id}", now=now
+            conn, user_id=user_id, spend_key=_spend_key(user_id, request_id), key=_reversal_key(user_id, request_id),
+            now=now,
         )
     )
 
@@ -212,16 +248,21 @@ def list_lots(user_id: str, open_only: bool, size: int, token: str):
     return page, pagination.encode([page[-1].id], scope) if len(rows) > limit else ""
 
 
-def settle_due_points(now: datetime | None = None, batch: int = 500, budget_seconds: float = 60.0) -> int:
-    """The sweep: releases held lots and expires lots past their date, in batches of members, each
-    batch one transaction. Returns how many members were settled."""
+def settle_due_points(
+    now: datetime | None = None, batch: int = 500, budget_seconds: float = 60.0, *, users: list[str] | None = None
+) -> int:
+    """The sweep: releases held lots (paying debts from them) and expires lots past their date, in
+    batches of members, each batch one transaction; `users` limits it to those members. A member
+    whose settle fails is logged and left out of the rest of this run, so one broken member never
+    stops the others. Returns how many members were settled."""
     now = _now(now)
     deadline = time.monotonic() + budget_seconds
-    total = 0
+    total, failed = 0, []
     while time.monotonic() < deadline:
-        found, settled = db.retrying(lambda conn: points.settle_due_batch(conn, now, batch))
-        total += settled
-        if not found or not settled:  # nothing due, or only members busy right now
+        b = db.retrying(lambda conn: points.settle_due_batch(conn, now, batch, scope=users, skip=failed))
+        total += b.settled
+        failed.extend(b.failed)
+        if not b.found or not (b.settled or b.failed):  # nothing due, or only members busy right now
             break
     return total
 
@@ -251,9 +292,19 @@ def user_tier(user_id: str, now: datetime | None = None, rules: domain.Rules | N
         table_rows = tiers.rows(conn)
         m = tiers.member(conn, user_id)
         spend = tiers.window_spend(conn, m, r, now)
+    return tier_view(user_id, table_rows, m, spend, r, now)
+
+
+def tier_view(user_id: str, table_rows: list[sa.Row], m: sa.Row | None, spend: int, r: domain.Rules, now: datetime) -> TierView:
+    """The standing from what user_tier reads (the dashboard reads the same in its own transaction).
+    A fall below the held tier that no evaluation has stored yet (a rolling window moved, a
+    threshold changed) shows as pending: `downgrade_to` without `downgrade_at`, because its grace
+    period starts only when the member's next event or the daily evaluation stores it; a date
+    computed from the read's own clock would move at every read."""
     table = tiers.as_domain(table_rows)
     current = tiers.held(m.tier_code if m else None, spend, table)
     d = domain.decide(current, m.downgrade_at if m else None, spend, table, now, r.grace_days)
+    pending = d.kind == "DOWNGRADE_SCHEDULED"
     progress = domain.progress(spend, d.tier, table)
     by_code = {row.code: row for row in table_rows}
     return TierView(
@@ -264,21 +315,24 @@ def user_tier(user_id: str, now: datetime | None = None, rules: domain.Rules | N
         remaining=progress.remaining,
         pct=progress.pct,
         window=r.window,
-        downgrade_at=d.downgrade_at,
+        downgrade_at=None if pending else d.downgrade_at,
         downgrade_to=d.target.code if d.downgrade_at else "",
         tier_since=m.tier_since if m and m.tier_code == d.tier.code else now,
     )
 
 
-def evaluate_tiers(now: datetime | None = None, batch: int = 2000, rules: domain.Rules | None = None) -> int:
-    """The daily evaluation of every member (rolling windows move, grace periods end, thresholds
-    change): keyset batches, one transaction each. Returns how many standings changed."""
+def evaluate_tiers(
+    now: datetime | None = None, batch: int = 2000, rules: domain.Rules | None = None, *, users: list[str] | None = None
+) -> int:
+    """The daily evaluation (rolling windows move, grace periods end, thresholds change) of the
+    members whose standing can change, chosen in SQL (`users` limits it to those members): keyset
+    batches, one transaction each. Returns how many standings changed."""
     now = _now(now)
     r = rules or current_rules()
     after, changed = "", 0
     while True:
         def one(conn, after=after):
-            return tiers.evaluate_batch(conn, after, batch, tiers.as_domain(tiers.rows(conn)), r, now)
+            return tiers.evaluate_batch(conn, after, batch, tiers.as_domain(tiers.rows(conn)), r, now, users)
 
         last, n = db.retrying(one)
         changed += n
@@ -350,5 +404,17 @@ def delete_tier(code: str) -> None:
         if row.min_spend == 0:
             raise FailedPrecondition("BASE_TIER_REQUIRED", "the tier at 0 is where members start and cannot be deleted")
         if tiers.in_use(conn, code):
-            raise FailedPrecondition("TIER_IN_USE", f"members hold {code}; it can be deleted once none does", metadata={"code": code})
-        tiers.delete(conn, code)
+            raise _in_use(code)
+        try:
+            with conn.begin_nested():
+                tiers.delete(conn, code)
+        except sa.exc.IntegrityError as e:
+            # A member was moved into the tier after the check (an upgrade racing the delete): the
+            # foreign key from members refuses the delete.
+            if getattr(getattr(e.orig, "diag", None), "constraint_name", "") == "fk_members_tier_code_tiers":
+                raise _in_use(code) from None
+            raise
+
+
+def _in_use(code: str) -> FailedPrecondition:
+    return FailedPrecondition("TIER_IN_USE", f"members hold {code}; it can be deleted once none does", metadata={"code": code})

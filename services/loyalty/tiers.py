@@ -113,14 +113,29 @@ def apply(conn: Connection, decisions: list[tuple[str, str, domain.TierDecision,
     )
 
 
+# One keyset batch of the members whose standing can change today, chosen in SQL so the daily job
+# never loads the members it would leave alone: the tier their window spend reaches (`target`, a
+# lateral lookup in the tier table) is above the held one (upgrade), below it with no downgrade
+# waiting or one whose grace is over (schedule or apply), or equal while one waits (cancel).
 _BATCH = sa.text(
     f"""
-SELECT {", ".join("m." + c for c in _MEMBER_COLUMNS.split(", "))},
-       CASE WHEN CAST(:since AS date) IS NULL THEN m.lifetime_spend
-            ELSE CAST(coalesce((SELECT sum(d.amount) FROM loyalty.spend_days d WHERE d.user_id = m.user_id AND d.day >= :since), 0) AS bigint)
-       END AS spend
+SELECT {", ".join("m." + c for c in _MEMBER_COLUMNS.split(", "))}, s.spend
 FROM loyalty.members m
+JOIN loyalty.tiers held ON held.code = m.tier_code
+CROSS JOIN LATERAL (
+  SELECT CASE WHEN CAST(:since AS date) IS NULL THEN m.lifetime_spend
+              ELSE CAST(coalesce((SELECT sum(d.amount) FROM loyalty.spend_days d
+                                  WHERE d.user_id = m.user_id AND d.day >= :since), 0) AS bigint)
+         END AS spend
+) s
+CROSS JOIN LATERAL (
+  SELECT t.min_spend FROM loyalty.tiers t WHERE t.min_spend <= greatest(s.spend, 0) ORDER BY t.min_spend DESC LIMIT 1
+) target
 WHERE m.user_id > :after
+  AND (CAST(:scope AS text[]) IS NULL OR m.user_id = ANY(:scope))
+  AND (target.min_spend > held.min_spend
+       OR (target.min_spend < held.min_spend AND (m.downgrade_at IS NULL OR m.downgrade_at <= :now))
+       OR (target.min_spend = held.min_spend AND m.downgrade_at IS NOT NULL))
 ORDER BY m.user_id
 LIMIT :n
 FOR UPDATE OF m SKIP LOCKED
@@ -128,11 +143,21 @@ FOR UPDATE OF m SKIP LOCKED
 )
 
 
-def evaluate_batch(conn: Connection, after: str, batch: int, tiers: list[domain.Tier], rules: domain.Rules, now: datetime) -> tuple[str | None, int]:
-    """The daily evaluation of one keyset batch of members: read with their window spend, decided in
-    Python by the same rule as events use, and written in one statement. Members whose row an event
-    holds are skipped: that event evaluates them. Returns (last user id or None at the end, changes)."""
-    found = list(conn.execute(_BATCH, {"after": after, "n": batch, "since": domain.window_start(rules.day(now), rules.window)}))
+def evaluate_batch(
+    conn: Connection,
+    after: str,
+    batch: int,
+    tiers: list[domain.Tier],
+    rules: domain.Rules,
+    now: datetime,
+    scope: list[str] | None = None,
+) -> tuple[str | None, int]:
+    """The daily evaluation of one keyset batch of the members who can change (see `_BATCH`), decided
+    in Python by the same rule as events use, and written in one statement. Members whose row an
+    event holds are skipped: that event evaluates them. `scope` limits it to those members.
+    Returns (last user id or None at the end, changes)."""
+    since = domain.window_start(rules.day(now), rules.window)
+    found = list(conn.execute(_BATCH, {"after": after, "n": batch, "since": since, "now": now, "scope": scope}))
     changes = []
     for m in found:
         d = domain.decide(held(m.tier_code, m.spend, tiers), m.downgrade_at, m.spend, tiers, now, rules.grace_days)

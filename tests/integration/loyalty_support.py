@@ -31,7 +31,7 @@ def refund(user_id: str, amount: int, order_id: str, **kw):
 
 def assert_ledger_consistent(sql) -> None:
     """Every account equals its ledger and its released lots; balances run in entry order; every lot's
-    points are its remainder plus what left it minus what came back."""
+    points are its remainder plus what left it minus what came back; no debt beside a balance."""
     assert sql(
         """
         SELECT a.user_id FROM loyalty.accounts a
@@ -52,3 +52,7 @@ def assert_ledger_consistent(sql) -> None:
         WHERE l.points <> l.remaining + coalesce(m.out, 0)
         """
     ) == []
+    # A debt is paid first from any credit, so nobody holds points while owing some.
+    assert sql("SELECT user_id FROM loyalty.accounts WHERE debt > 0 AND balance > 0") == []
+    # A lot expires once, and nothing comes back into it after.
+    assert sql("SELECT id FROM loyalty.lots WHERE expired_at IS NOT NULL AND remaining > 0") == []

@@ -281,6 +281,19 @@ def reserve(coupons, svc, code, user, key, ttl=0):
     return coupons.ReserveCoupon(pb.ReserveCouponRequest(user_id=user, code=code, request_id=key, ttl_seconds=ttl), metadata=svc, timeout=T)
 
 
+def test_a_reservation_redeemed_after_the_budget_ran_out_is_refused_and_stays_held(coupons, reward, admin, svc, as_user, sql):
+    """The budget is checked when a reservation is redeemed, not when it is made."""
+    c = make_coupon(coupons, admin, usage_limit=5)
+    _budget(reward, admin, reward_pb2.Budget.COUPON, str(c.coupon_id), unit=reward_pb2.Budget.COUNT, total_limit=1)
+    user, key = new_user(), f"order-{uuid.uuid4().hex[:8]}"
+    reserve(coupons, svc, c.code, user, key, ttl=600)
+    redeem(coupons, as_user(new_user()), c.code)  # spends the budget's only grant
+    code, reason, _ = failure(lambda: redeem(coupons, as_user(user), c.code, key))
+    assert (code, reason) == (FP, "BUDGET_EXHAUSTED")
+    assert sql("SELECT state FROM coupon.coupon_reservations WHERE user_id = %(u)s", u=user) == [("HELD",)]
+    assert used_count(sql, c.coupon_id) == (1, 1) and balance(user, "CC_COIN") == 0
+
+
 def test_a_reservation_holds_a_use_until_redeemed_with_its_key(coupons, admin, svc, as_user, sql):
     c = make_coupon(coupons, admin, usage_limit=1)
     user, key = new_user(), f"order-{uuid.uuid4().hex[:8]}"

@@ -15,7 +15,7 @@ from engage.loyalty.v1 import loyalty_service_pb2_grpc
 from services.common import db
 from services.loyalty import points, service
 from tests.integration.grpc_failure import outcome
-from tests.integration.loyalty_support import assert_ledger_consistent, purchase
+from tests.integration.loyalty_support import assert_ledger_consistent, purchase, refund
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +70,12 @@ def test_a_spend_racing_the_expiry_sweep_never_takes_the_same_points_twice(sql):
 
     def work(i):
         if i % 11 == 0:
-            return service.settle_due_points(now=sweep_at, batch=7)
+            return service.settle_due_points(now=sweep_at, batch=7, users=users)
         return service.spend(users[i % len(users)], 50, f"race-{i}", "x", "svc", now=now)
 
     with ThreadPoolExecutor(12) as ex:
         list(ex.map(work, range(len(users) * 11 // 10 + 3)))
-    service.settle_due_points(now=sweep_at)
+    service.settle_due_points(now=sweep_at, users=users)
     for u in users:
         moved = dict(sql(
             "SELECT m.kind, sum(m.points) FROM loyalty.lot_moves m WHERE m.lot_id = %(l)s GROUP BY m.kind", l=soon[u]
@@ -86,3 +86,44 @@ def test_a_spend_racing_the_expiry_sweep_never_takes_the_same_points_twice(sql):
         spent = sql("SELECT coalesce(-sum(delta), 0) FROM loyalty.ledger WHERE user_id = %(u)s AND reason = 'SPEND'", u=u)[0][0]
         expired = sql("SELECT coalesce(-sum(delta), 0) FROM loyalty.ledger WHERE user_id = %(u)s AND reason = 'EXPIRE'", u=u)[0][0]
         assert spent + expired + remaining[later[u]] == 200
+
+
+def test_concurrent_partial_refunds_and_redeliveries_take_back_exactly_what_was_earned(user_id, sql):
+    purchase(user_id, 100_000, "o-1")  # 1,000 points
+    events = [str(uuid.uuid4()) for _ in range(4)]  # four refunds of 25,000, each delivered three times
+
+    def deliver(i):
+        return refund(user_id, 25_000, "o-1", event_id=events[i % 4])
+
+    with ThreadPoolExecutor(12) as ex:
+        results = list(ex.map(deliver, range(12)))
+    assert sorted(r.duplicate for r in results) == [False] * 4 + [True] * 8
+    assert sum(r.taken_back for r in results) == 1000
+    assert service.balance(user_id).balance == 0
+    assert sql("SELECT refunded, points_settled, points_shortfall FROM loyalty.orders WHERE user_id = %(u)s", u=user_id) == [
+        (100_000, 1000, 0)
+    ]
+
+
+def test_concurrent_reversals_of_one_spend_restore_it_once(user_id):
+    with db.transaction() as conn:
+        points.grant_points(conn, user_id=user_id, points=500, reason="T", source="test", idempotency_key=f"rev:{user_id}")
+    service.spend(user_id, 400, "cart-1", "x", "svc")
+    with ThreadPoolExecutor(8) as ex:
+        results = list(ex.map(lambda _: service.reverse_spend(user_id, "cart-1"), range(8)))
+    assert {r.entry.id for r in results} == {results[0].entry.id} and {r.restored for r in results} == {400}
+    assert service.balance(user_id).balance == 500
+
+
+def test_a_refund_racing_the_reversal_of_the_spend_of_its_points_leaves_nothing(user_id, sql):
+    """Whichever runs first, the member ends with no points and no debt: a refund first records the
+    spent points as debt, which the reversal then pays; a reversal first gives the points back to the
+    order's lot, where the refund finds them."""
+    purchase(user_id, 100_000, "o-1")
+    service.spend(user_id, 1000, "cart-1", "x", "svc")
+    with ThreadPoolExecutor(2) as ex:
+        a = ex.submit(refund, user_id, 100_000, "o-1")
+        b = ex.submit(service.reverse_spend, user_id, "cart-1")
+        a.result(), b.result()
+    assert service.balance(user_id).balance == 0
+    assert sql("SELECT debt FROM loyalty.accounts WHERE user_id = %(u)s", u=user_id) == [(0,)]

@@ -17,6 +17,7 @@ from engage.loyalty.v1 import loyalty_pb2, loyalty_service_pb2_grpc
 from engage.loyalty.v1 import loyalty_service_pb2 as pb
 
 from services.common import outbox
+from services.common.errors import AlreadyExists
 from services.loyalty import actors, domain, service
 from tests.integration.loyalty_support import assert_ledger_consistent, purchase, refund
 
@@ -87,7 +88,8 @@ def test_upgrades_apply_at_once_and_downgrades_wait_out_the_grace_period(user_id
     refund(user_id, 60_000, "big", at=t0 + timedelta(days=50), rules=rules)
     assert service.user_tier(user_id, now=t0 + timedelta(days=79), rules=rules).current.code == "GOLD"
     assert service.user_tier(user_id, now=t0 + timedelta(days=81), rules=rules).current.code == "SILVER"  # shown as due
-    assert service.evaluate_tiers(now=t0 + timedelta(days=81), rules=rules) >= 1
+    assert service.evaluate_tiers(now=t0 + timedelta(days=81), rules=rules, users=[user_id]) == 1
+    assert service.evaluate_tiers(now=t0 + timedelta(days=82), rules=rules, users=[user_id]) == 0  # nothing left to change
     history = loyalty.ListTierChanges(pb.ListTierChangesRequest(user_id=user_id), metadata=as_user("ops", "admin")).changes
     kinds = [loyalty_pb2.TierChange.Kind.Name(c.kind) for c in reversed(history)]
     assert kinds == ["UPGRADE", "DOWNGRADE_SCHEDULED", "DOWNGRADE_CANCELLED", "DOWNGRADE_SCHEDULED", "DOWNGRADE"]
@@ -148,3 +150,49 @@ def test_a_purchase_reaches_loyalty_through_the_outbox_and_a_real_broker(activit
     finally:
         worker.stop()
     assert service.balance(user_id).balance == 100
+
+
+def test_an_event_id_reused_with_another_payload_is_refused(user_id):
+    event_id = str(uuid.uuid4())
+    purchase(user_id, 10_000, "o-1", event_id=event_id)
+    assert purchase(user_id, 10_000, "o-1", event_id=event_id).duplicate
+    for other in ({"amount": 20_000}, {"order_id": "o-2"}, {"kind": "PURCHASE_REFUND"}):
+        with pytest.raises(AlreadyExists) as refused:
+            purchase(user_id, other.get("amount", 10_000), other.get("order_id", "o-1"), event_id=event_id,
+                     kind=other.get("kind", "PURCHASE"))
+        assert refused.value.reason == "EVENT_ID_REUSED"
+    assert service.balance(user_id).balance == 100
+
+
+def test_a_fall_no_evaluation_stored_yet_shows_as_pending_not_as_a_moving_date(user_id):
+    rules = domain.Rules(window="12m", grace_days=30)
+    t0 = datetime.now(UTC) - timedelta(days=400)
+    purchase(user_id, 150_000, at=t0, rules=rules)  # Silver, in a 12-month window
+    later = t0 + timedelta(days=370)  # the purchase left the window; no event since
+    views = [service.user_tier(user_id, now=later + timedelta(days=d), rules=rules) for d in (0, 3)]
+    assert [(v.current.code, v.downgrade_to, v.downgrade_at) for v in views] == [("SILVER", "BRONZE", None)] * 2
+    assert service.evaluate_tiers(now=later, rules=rules, users=[user_id]) == 1  # the grace period starts now
+    views = [service.user_tier(user_id, now=later + timedelta(days=d), rules=rules) for d in (0, 3)]
+    assert [(v.downgrade_to, v.downgrade_at) for v in views] == [("BRONZE", later + timedelta(days=30))] * 2
+
+
+def test_the_daily_evaluation_selects_only_members_whose_standing_can_change(sql):
+    from services.common import db
+    from services.loyalty import tiers
+
+    rules = domain.Rules(grace_days=30)
+    t0 = datetime.now(UTC) - timedelta(days=100)
+    stable, waiting, due, recovered = (f"eval-{k}-{uuid.uuid4().hex[:8]}" for k in range(4))
+    for u in (stable, waiting, due, recovered):
+        purchase(u, 350_000, "o", at=t0, rules=rules)  # Gold
+    refund(waiting, 100_000, "o", at=datetime.now(UTC) - timedelta(days=1), rules=rules)  # downgrade waits 29 more days
+    refund(due, 100_000, "o", at=t0 + timedelta(days=1), rules=rules)  # its grace ended long ago
+    refund(recovered, 100_000, "o", at=t0 + timedelta(days=1), rules=rules)
+    sql("UPDATE loyalty.members SET lifetime_spend = 350000 WHERE user_id = %(u)s", u=recovered)  # back at Gold
+    scope = [stable, waiting, due, recovered]
+    with db.transaction() as conn:
+        found = conn.execute(tiers._BATCH, {"after": "", "n": 100, "since": None, "now": datetime.now(UTC), "scope": scope})
+        assert sorted(r.user_id for r in found) == sorted([due, recovered])
+    assert service.evaluate_tiers(rules=rules, users=scope) == 2
+    kinds = dict(sql("SELECT user_id, kind FROM loyalty.tier_changes WHERE user_id = ANY(%(u)s) AND cause = 'schedule'", u=scope))
+    assert kinds == {due: "DOWNGRADE", recovered: "DOWNGRADE_CANCELLED"}

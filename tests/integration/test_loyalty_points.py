@@ -108,8 +108,8 @@ def test_expiry_takes_only_what_is_left_of_a_lot(loyalty, admin, as_user, user_i
     other = _grant(loyalty, admin, user_id, 40, expires_in=timedelta(days=30)).lot
     _spend(loyalty, admin, user_id, 70)  # 70 from the lot expiring first
     assert service.balance(user_id, now=now + timedelta(hours=2)).balance == 40  # reads see expiry before the sweep
-    service.settle_due_points(now=now + timedelta(hours=2))
-    service.settle_due_points(now=now + timedelta(hours=3))  # a second sweep finds nothing left
+    assert service.settle_due_points(now=now + timedelta(hours=2), users=[user_id]) == 1
+    assert service.settle_due_points(now=now + timedelta(hours=3), users=[user_id]) == 0  # nothing left to sweep
     moves = sql("SELECT lot_id, kind, points FROM loyalty.lot_moves WHERE lot_id = ANY(%(l)s) ORDER BY id", l=[lot.lot_id, other.lot_id])
     assert moves == [(lot.lot_id, "SPEND", 70), (lot.lot_id, "EXPIRE", 30)]
     entries = loyalty.ListPointsEntries(pb.ListPointsEntriesRequest(), metadata=as_user(user_id)).entries
@@ -137,8 +137,8 @@ def test_held_purchase_points_are_pending_until_released_and_then_spendable(user
     assert getattr(refused.value, "reason", None) == "INSUFFICIENT_POINTS"
     later = t0 + timedelta(days=7, minutes=1)
     assert service.balance(user_id, now=later).balance == 1000  # due lots count at once for reads
-    entry, _ = service.spend(user_id, 300, "after-hold", "x", "svc", now=later)  # the spend releases them itself
-    assert entry.balance_after == 700
+    spent = service.spend(user_id, 300, "after-hold", "x", "svc", now=later)  # the spend releases them itself
+    assert spent.entry.balance_after == 700
     rows, _ = service.list_entries(user_id, 10, "")
     assert [(e.reason, e.delta, e.meta.get("released_after_hold")) for e in rows] == [("SPEND", -300, None), ("PURCHASE", 1000, True)]
 
@@ -149,7 +149,7 @@ def test_a_refund_inside_the_hold_cancels_the_held_points(user_id, sql):
     purchase(user_id, 100_000, "o-1", at=t0, rules=held)
     back = refund(user_id, 100_000, "o-1", at=t0 + timedelta(days=2), rules=held)
     assert (back.taken_back, back.shortfall) == (1000, 0)
-    service.settle_due_points(now=t0 + timedelta(days=8))
+    assert service.settle_due_points(now=t0 + timedelta(days=8), users=[user_id]) == 0  # nothing left to release
     assert service.balance(user_id, now=t0 + timedelta(days=8)).balance == 0
     assert sql("SELECT count(*) FROM loyalty.ledger WHERE user_id = %(u)s", u=user_id) == [(0,)]  # never spendable
     assert sql("SELECT m.kind, m.points FROM loyalty.lot_moves m JOIN loyalty.lots l ON l.id = m.lot_id WHERE l.user_id = %(u)s", u=user_id) == [
@@ -208,3 +208,64 @@ def test_users_see_only_their_own_points_and_admin_paths_refuse_them(loyalty, as
     # A backend must name the member.
     code, _, fields = failure(lambda: loyalty.GetPointsBalance(pb.GetPointsBalanceRequest(), metadata=as_user("svc", "service")))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "user_id" in fields
+
+
+def test_a_request_id_reused_for_another_reason_or_expiry_is_refused(loyalty, admin, user_id):
+    _grant(loyalty, admin, user_id, 100, request_id="g-1")
+    other_reason = pb.GrantPointsRequest(user_id=user_id, points=100, reason="another", request_id="g-1")
+    assert failure(lambda: loyalty.GrantPoints(other_reason, metadata=admin))[1] == "IDEMPOTENCY_KEY_REUSED"
+    dated = pb.GrantPointsRequest(user_id=user_id, points=100, reason="welcome", request_id="g-1")
+    dated.expires_at.CopyFrom(_ts(datetime.now(UTC) + timedelta(days=3)))
+    assert failure(lambda: loyalty.GrantPoints(dated, metadata=admin))[1] == "IDEMPOTENCY_KEY_REUSED"
+    _spend(loyalty, admin, user_id, 10, "pay-1")
+    other = pb.SpendPointsRequest(user_id=user_id, points=10, request_id="pay-1", reason="another order")
+    code, reason, _ = failure(lambda: loyalty.SpendPoints(other, metadata=admin))
+    assert (code, reason) == (grpc.StatusCode.ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED")
+    assert service.balance(user_id).balance == 90
+
+
+def test_grant_points_is_exactly_once_by_its_idempotency_key_header(loyalty, admin, user_id):
+    keyed = (*admin, ("idempotency-key", f"console-{user_id}"))
+    req = pb.GrantPointsRequest(user_id=user_id, points=40, reason="welcome")
+    a = loyalty.GrantPoints(req, metadata=keyed)
+    b = loyalty.GrantPoints(req, metadata=keyed)
+    assert a.lot.lot_id == b.lot.lot_id and a.entry.entry_id == b.entry.entry_id
+    assert service.balance(user_id).balance == 40
+    loyalty.GrantPoints(req, metadata=admin)  # neither a request id nor the header: a new grant
+    assert service.balance(user_id).balance == 80
+
+
+def test_replaying_a_reversed_spend_answers_that_it_was_reversed(loyalty, admin, user_id):
+    _grant(loyalty, admin, user_id, 100)
+    first = _spend(loyalty, admin, user_id, 30, "cart-1")
+    assert not (first.replayed or first.reversed)
+    back = loyalty.ReversePointsSpend(pb.ReversePointsSpendRequest(user_id=user_id, request_id="cart-1"), metadata=admin)
+    again = _spend(loyalty, admin, user_id, 30, "cart-1")
+    assert again.replayed and again.reversed and again.entry.entry_id == first.entry.entry_id
+    assert (again.reversal.entry_id, again.reversal.delta) == (back.entry.entry_id, 30)
+    assert service.balance(user_id).balance == 100
+
+
+def test_a_member_reads_their_ledger_without_internal_fields(loyalty, admin, as_user, user_id):
+    _grant(loyalty, admin, user_id, 100, request_id="g-1")
+    _spend(loyalty, admin, user_id, 30, "pay-1")
+    mine = loyalty.ListPointsEntries(pb.ListPointsEntriesRequest(), metadata=as_user(user_id)).entries
+    assert [e.delta for e in mine] == [-30, 100]
+    for e in mine:
+        assert e.idempotency_key == "" and "by" not in e.meta_json.fields
+    assert mine[0].meta_json["request_id"] == "pay-1" and [t.points for t in mine[0].lots] == [30]
+    seen_by_ops = loyalty.ListPointsEntries(pb.ListPointsEntriesRequest(user_id=user_id), metadata=admin).entries
+    assert seen_by_ops[0].idempotency_key == f"spend:{user_id}:pay-1" and seen_by_ops[0].meta_json["by"] == "ops-1"
+
+
+def test_a_spend_takes_lots_expiring_together_oldest_first(user_id):
+    """The spending order of `points._TAKE` (the SQL is the one rule: no Python copy of it)."""
+    at = datetime.now(UTC) + timedelta(days=50)
+    with db.transaction() as conn:
+        ids = [
+            points.grant_points(conn, user_id=user_id, points=n, reason="T", source="test", idempotency_key=f"tie:{user_id}:{i}",
+                                expires_at=at).lot.id
+            for i, n in enumerate((40, 40, 40))
+        ]
+    spent = service.spend(user_id, 100, "tie", "x", "svc").entry
+    assert [(t.lot_id, t.points) for t in spent.lots] == [(ids[0], 40), (ids[1], 40), (ids[2], 20)]

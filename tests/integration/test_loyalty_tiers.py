@@ -10,6 +10,7 @@ import pytest
 from engage.loyalty.v1 import loyalty_pb2, loyalty_service_pb2_grpc
 from engage.loyalty.v1 import loyalty_service_pb2 as pb
 
+from services.common.errors import FailedPrecondition
 from tests.integration.grpc_failure import failure
 from tests.integration.loyalty_support import purchase
 
@@ -85,3 +86,20 @@ def test_only_admins_edit_tiers(loyalty, as_user, user_id):
     assert failure(lambda: loyalty.DeleteTier(pb.DeleteTierRequest(code="GOLD"), metadata=as_user("svc", "service")))[0] == grpc.StatusCode.PERMISSION_DENIED
     assert failure(lambda: loyalty.GetMemberTier(pb.GetMemberTierRequest(user_id=user_id), metadata=me))[0] == grpc.StatusCode.PERMISSION_DENIED
     assert failure(lambda: loyalty.GetUserTier(pb.GetUserTierRequest(user_id="other"), metadata=me))[1] == "NOT_YOUR_DATA"
+
+
+def test_deleting_a_tier_a_member_is_upgraded_into_meanwhile_is_refused(loyalty, admin, user_id, sql, monkeypatch):
+    """The check for holders can run before a racing upgrade commits: the foreign key from members
+    still refuses the delete, answered as TIER_IN_USE."""
+    from services.loyalty import service, tiers
+
+    code = _code()
+    spend = 60_000_000 + uuid.uuid4().int % 1_000_000
+    loyalty.CreateTier(pb.CreateTierRequest(code=code, display_name="x", min_spend=spend, benefits=_benefits(4.0)), metadata=admin)
+    purchase(user_id, spend)
+    assert sql("SELECT tier_code FROM loyalty.members WHERE user_id = %(u)s", u=user_id) == [(code,)]
+    monkeypatch.setattr(tiers, "in_use", lambda conn, c: False)  # the check saw no holder yet
+    with pytest.raises(FailedPrecondition) as refused:
+        service.delete_tier(code)
+    assert refused.value.reason == "TIER_IN_USE"
+    assert sql("SELECT count(*) FROM loyalty.tiers WHERE code = %(c)s", c=code) == [(1,)]

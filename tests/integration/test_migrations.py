@@ -74,6 +74,9 @@ def test_the_models_and_the_migrations_agree(settings):
     from alembic.migration import MigrationContext
 
     import services.activity.models  # noqa: F401
+    import services.coupon.models  # noqa: F401
+    import services.loyalty.models  # noqa: F401
+    import services.reward.models  # noqa: F401
     import services.segmentation.models  # noqa: F401
     from services.common.config import sqlalchemy_url
     from services.common.models import Base

@@ -1,5 +1,5 @@
 """The Loyalty service's pure rules: tiers for a spend, downgrade grace, points for a purchase and a
-refund, rolling windows, and the order lots are spent in."""
+refund, and rolling windows."""
 
 from __future__ import annotations
 
@@ -87,17 +87,6 @@ def test_a_rolling_window_starts_the_day_after_the_same_date_n_months_ago():
 def test_days_follow_the_platform_timezone():
     late_utc = datetime(2026, 6, 1, 16, tzinfo=UTC)  # 01:00 on June 2nd in Seoul
     assert domain.Rules(timezone="Asia/Seoul").day(late_utc) == date(2026, 6, 2)
-
-
-def test_spends_take_the_lots_that_expire_first_then_the_oldest():
-    lots = [
-        domain.Lot(1, 100, NOW + timedelta(days=300)),
-        domain.Lot(2, 50, NOW + timedelta(days=10)),
-        domain.Lot(3, 70, NOW + timedelta(days=10)),
-        domain.Lot(4, 0, NOW + timedelta(days=1)),
-    ]
-    assert domain.take(lots, 100) == [(2, 50), (3, 50)]
-    assert domain.take(lots, 500) == [(2, 50), (3, 70), (1, 100)]
 
 
 def test_benefits_are_checked():

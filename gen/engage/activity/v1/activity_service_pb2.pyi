@@ -39,16 +39,55 @@ class RecordActivityRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., event_type: _Optional[_Union[_activity_pb2.EventType, str]] = ..., event_id: _Optional[str] = ..., value: _Optional[int] = ..., meta_json: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., category: _Optional[str] = ..., order_id: _Optional[str] = ...) -> None: ...
 
 class RecordActivityResponse(_message.Message):
-    __slots__ = ("user_id", "updated_at", "duplicate", "event_id")
+    __slots__ = ("user_id", "updated_at", "duplicate", "event_id", "streak")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STREAK_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     updated_at: _timestamp_pb2.Timestamp
     duplicate: bool
     event_id: str
-    def __init__(self, user_id: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate: _Optional[bool] = ..., event_id: _Optional[str] = ...) -> None: ...
+    streak: StreakOutcome
+    def __init__(self, user_id: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duplicate: _Optional[bool] = ..., event_id: _Optional[str] = ..., streak: _Optional[_Union[StreakOutcome, _Mapping]] = ...) -> None: ...
+
+class StreakOutcome(_message.Message):
+    __slots__ = ("streak_type", "streak", "max_streak", "is_record", "rewards", "streak_broken", "previous_streak", "freeze_used", "freezes_used", "freezes_left", "already_recorded")
+    class Reward(_message.Message):
+        __slots__ = ("type", "amount", "reason", "milestone")
+        TYPE_FIELD_NUMBER: _ClassVar[int]
+        AMOUNT_FIELD_NUMBER: _ClassVar[int]
+        REASON_FIELD_NUMBER: _ClassVar[int]
+        MILESTONE_FIELD_NUMBER: _ClassVar[int]
+        type: str
+        amount: int
+        reason: str
+        milestone: int
+        def __init__(self, type: _Optional[str] = ..., amount: _Optional[int] = ..., reason: _Optional[str] = ..., milestone: _Optional[int] = ...) -> None: ...
+    STREAK_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STREAK_FIELD_NUMBER: _ClassVar[int]
+    MAX_STREAK_FIELD_NUMBER: _ClassVar[int]
+    IS_RECORD_FIELD_NUMBER: _ClassVar[int]
+    REWARDS_FIELD_NUMBER: _ClassVar[int]
+    STREAK_BROKEN_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_STREAK_FIELD_NUMBER: _ClassVar[int]
+    FREEZE_USED_FIELD_NUMBER: _ClassVar[int]
+    FREEZES_USED_FIELD_NUMBER: _ClassVar[int]
+    FREEZES_LEFT_FIELD_NUMBER: _ClassVar[int]
+    ALREADY_RECORDED_FIELD_NUMBER: _ClassVar[int]
+    streak_type: str
+    streak: int
+    max_streak: int
+    is_record: bool
+    rewards: _containers.RepeatedCompositeFieldContainer[StreakOutcome.Reward]
+    streak_broken: bool
+    previous_streak: int
+    freeze_used: bool
+    freezes_used: int
+    freezes_left: int
+    already_recorded: bool
+    def __init__(self, streak_type: _Optional[str] = ..., streak: _Optional[int] = ..., max_streak: _Optional[int] = ..., is_record: _Optional[bool] = ..., rewards: _Optional[_Iterable[_Union[StreakOutcome.Reward, _Mapping]]] = ..., streak_broken: _Optional[bool] = ..., previous_streak: _Optional[int] = ..., freeze_used: _Optional[bool] = ..., freezes_used: _Optional[int] = ..., freezes_left: _Optional[int] = ..., already_recorded: _Optional[bool] = ...) -> None: ...
 
 class RecordActivitiesRequest(_message.Message):
     __slots__ = ("events",)

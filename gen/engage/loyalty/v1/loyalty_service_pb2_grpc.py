@@ -102,6 +102,101 @@ class LoyaltyServiceStub:
                 request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListTierChangesRequest.SerializeToString,
                 response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListTierChangesResponse.FromString,
                 _registered_method=True)
+        self.GetStreaks = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/GetStreaks',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetStreaksRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetStreaksResponse.FromString,
+                _registered_method=True)
+        self.GrantStreakFreezes = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/GrantStreakFreezes',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GrantStreakFreezesRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GrantStreakFreezesResponse.FromString,
+                _registered_method=True)
+        self.ListUserBadges = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/ListUserBadges',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListUserBadgesRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListUserBadgesResponse.FromString,
+                _registered_method=True)
+        self.ListBadges = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/ListBadges',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListBadgesRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListBadgesResponse.FromString,
+                _registered_method=True)
+        self.CreateBadge = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/CreateBadge',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateBadgeRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateBadgeResponse.FromString,
+                _registered_method=True)
+        self.UpdateBadge = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/UpdateBadge',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateBadgeRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateBadgeResponse.FromString,
+                _registered_method=True)
+        self.DeleteBadge = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/DeleteBadge',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteBadgeRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteBadgeResponse.FromString,
+                _registered_method=True)
+        self.ListActiveChallenges = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/ListActiveChallenges',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListActiveChallengesRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListActiveChallengesResponse.FromString,
+                _registered_method=True)
+        self.JoinChallenge = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/JoinChallenge',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.JoinChallengeRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.JoinChallengeResponse.FromString,
+                _registered_method=True)
+        self.ClaimChallengeReward = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/ClaimChallengeReward',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ClaimChallengeRewardRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ClaimChallengeRewardResponse.FromString,
+                _registered_method=True)
+        self.ListChallenges = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/ListChallenges',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListChallengesRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListChallengesResponse.FromString,
+                _registered_method=True)
+        self.CreateChallenge = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/CreateChallenge',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateChallengeRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateChallengeResponse.FromString,
+                _registered_method=True)
+        self.UpdateChallenge = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/UpdateChallenge',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateChallengeRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateChallengeResponse.FromString,
+                _registered_method=True)
+        self.DeleteChallenge = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/DeleteChallenge',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteChallengeRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteChallengeResponse.FromString,
+                _registered_method=True)
+        self.GetLeaderboard = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/GetLeaderboard',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardResponse.FromString,
+                _registered_method=True)
+        self.GetLeaderboardSnapshot = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/GetLeaderboardSnapshot',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardSnapshotRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardSnapshotResponse.FromString,
+                _registered_method=True)
+        self.GetMyReferrals = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/GetMyReferrals',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetMyReferralsRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetMyReferralsResponse.FromString,
+                _registered_method=True)
+        self.AttachReferralCode = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/AttachReferralCode',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.AttachReferralCodeRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.AttachReferralCodeResponse.FromString,
+                _registered_method=True)
+        self.GetDashboard = channel.unary_unary(
+                '/engage.loyalty.v1.LoyaltyService/GetDashboard',
+                request_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetDashboardRequest.SerializeToString,
+                response_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetDashboardResponse.FromString,
+                _registered_method=True)
 
 
 class LoyaltyServiceServicer:
@@ -118,7 +213,8 @@ class LoyaltyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListPointsEntries(self, request, context):
-        """The caller's ledger entries, newest first, each debit with the lots it took from. Errors:
+        """The caller's ledger entries, newest first, each debit with the lots it took from. A member
+        reading their own ledger does not see `idempotency_key` nor the operator in `meta_json`. Errors:
         INVALID_ARGUMENT with reason INVALID_PAGE_TOKEN for a token from another request.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -135,9 +231,10 @@ class LoyaltyServiceServicer:
 
     def SpendPoints(self, request, context):
         """Spends a member's points, oldest-expiring lots first. A retry with the same `request_id`
-        answers the first entry with `replayed` set. Errors: FAILED_PRECONDITION with reason
-        INSUFFICIENT_POINTS when the spendable balance is smaller (nothing changes); ALREADY_EXISTS
-        with reason IDEMPOTENCY_KEY_REUSED when the request id spent another amount.
+        answers the first entry with `replayed` set (and `reversed` when the spend was reversed
+        since). Errors: FAILED_PRECONDITION with reason INSUFFICIENT_POINTS when the spendable balance
+        is smaller (nothing changes); ALREADY_EXISTS with reason IDEMPOTENCY_KEY_REUSED when the
+        request id spent another amount or for another reason.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,7 +242,9 @@ class LoyaltyServiceServicer:
 
     def ReversePointsSpend(self, request, context):
         """Gives a spend's points back to the lots they came from (a cancelled order); points of lots
-        that expired meanwhile are not returned. Exactly-once per spend. Errors: NOT_FOUND with
+        that expired meanwhile are not returned. What the member owes for refunded points they had
+        spent is paid from the returned points first (a DEBT_REPAYMENT entry). Exactly-once per
+        spend. Errors: NOT_FOUND with
         reason SPEND_NOT_FOUND when the member has no spend with that request id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -153,9 +252,11 @@ class LoyaltyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GrantPoints(self, request, context):
-        """Grants points as a new lot. A retry with the same `request_id` answers the first grant.
-        Errors: ALREADY_EXISTS with reason IDEMPOTENCY_KEY_REUSED when the request id granted another
-        amount; INVALID_ARGUMENT when `expires_at` is not in the future.
+        """Grants points as a new lot. A retry with the same `request_id` (or, without one, the same
+        `Idempotency-Key` header) answers the first grant; backends must send one of them. A debt
+        (refunded points the member had spent) is paid from the grant first. Errors: ALREADY_EXISTS
+        with reason IDEMPOTENCY_KEY_REUSED when the key granted other points, reason or expiry;
+        INVALID_ARGUMENT when `expires_at` is not in the future.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -196,7 +297,7 @@ class LoyaltyServiceServicer:
     def DeleteTier(self, request, context):
         """Deletes a tier nobody holds. Errors: NOT_FOUND with reason TIER_NOT_FOUND;
         FAILED_PRECONDITION with reason BASE_TIER_REQUIRED for the tier at 0, or TIER_IN_USE while
-        members hold it.
+        members hold it (also when a member is upgraded into it during the delete).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -212,6 +313,164 @@ class LoyaltyServiceServicer:
     def ListTierChanges(self, request, context):
         """A member's tier history, newest first. Errors: INVALID_ARGUMENT with reason
         INVALID_PAGE_TOKEN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStreaks(self, request, context):
+        """The caller's streaks (daily_visit and purchase): current, max, next milestone and freezes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GrantStreakFreezes(self, request, context):
+        """Gives a member streak freezes, never past LOYALTY_STREAK_MAX_FREEZES. Errors:
+        INVALID_ARGUMENT with reason UNKNOWN_STREAK_TYPE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUserBadges(self, request, context):
+        """The caller's badges: earned ones, newest first, then visible unearned ones with progress.
+        Hidden badges appear only once earned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBadges(self, request, context):
+        """Lists badge definitions by creation. Errors: INVALID_ARGUMENT with reason INVALID_PAGE_TOKEN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateBadge(self, request, context):
+        """Creates a badge; members earn it from their next event that satisfies it. Errors:
+        ALREADY_EXISTS with reason BADGE_EXISTS; INVALID_ARGUMENT for a bad condition.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateBadge(self, request, context):
+        """Replaces a badge's fields; holders keep it. Errors: NOT_FOUND with reason BADGE_NOT_FOUND;
+        INVALID_ARGUMENT for a bad condition.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteBadge(self, request, context):
+        """Deletes a badge nobody holds. Errors: NOT_FOUND with reason BADGE_NOT_FOUND;
+        FAILED_PRECONDITION with reason BADGE_EARNED once a member holds it (hide it instead).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListActiveChallenges(self, request, context):
+        """The challenges running today, each with the caller's progress, soonest end first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def JoinChallenge(self, request, context):
+        """Joins a running challenge: the caller's events from now on count. Errors: NOT_FOUND with
+        reason CHALLENGE_NOT_FOUND; ALREADY_EXISTS with reason ALREADY_JOINED; FAILED_PRECONDITION with
+        reason CHALLENGE_NOT_ACTIVE when it is inactive or outside its dates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimChallengeReward(self, request, context):
+        """Grants a completed challenge's reward (points, tokens, badge) exactly once. Errors: NOT_FOUND
+        with reason CHALLENGE_NOT_FOUND; FAILED_PRECONDITION with reason NOT_JOINED or
+        CHALLENGE_NOT_COMPLETED; ALREADY_EXISTS with reason ALREADY_CLAIMED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChallenges(self, request, context):
+        """Lists challenge definitions by creation. Errors: INVALID_ARGUMENT with reason
+        INVALID_PAGE_TOKEN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateChallenge(self, request, context):
+        """Creates a challenge. Errors: INVALID_ARGUMENT for a bad type, target, reward (an unknown
+        badge or token type) or dates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateChallenge(self, request, context):
+        """Replaces a challenge's fields; progress made stays. Errors: NOT_FOUND with reason
+        CHALLENGE_NOT_FOUND; INVALID_ARGUMENT as for CreateChallenge.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteChallenge(self, request, context):
+        """Deletes a challenge nobody joined. Errors: NOT_FOUND with reason CHALLENGE_NOT_FOUND;
+        FAILED_PRECONDITION with reason CHALLENGE_JOINED (deactivate it instead).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLeaderboard(self, request, context):
+        """The running period's ranking by purchases: the top 100 (of every member, or of the caller's
+        friends with `scope=friends`) and the caller's own entry wherever they stand. Errors:
+        INVALID_ARGUMENT when `period` is not monthly or weekly, or `scope` not global or friends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLeaderboardSnapshot(self, request, context):
+        """A closed period's final standings (immutable), a page at a time in ranking order. Errors:
+        NOT_FOUND with reason SNAPSHOT_NOT_FOUND when the period was not closed; INVALID_ARGUMENT for
+        a bad period or date, or with reason INVALID_PAGE_TOKEN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMyReferrals(self, request, context):
+        """The caller's referral code (created on first use), who referred them, and whom they referred
+        with each referral's status. Errors: INVALID_ARGUMENT with reason INVALID_PAGE_TOKEN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AttachReferralCode(self, request, context):
+        """Attaches a referrer's code to the caller, once; the same code again answers the referral as it
+        is. Errors: NOT_FOUND with reason REFERRAL_CODE_NOT_FOUND; INVALID_ARGUMENT with reason
+        SELF_REFERRAL (own code) or INVALID_REFERRAL_CODE (malformed); ALREADY_EXISTS with reason
+        REFERRAL_ALREADY_ATTACHED (another code is attached); FAILED_PRECONDITION with reason
+        ALREADY_PURCHASED (after the first purchase) or REFERRAL_CYCLE (the referrer was referred,
+        directly or not, by the caller); RESOURCE_EXHAUSTED with reason TOO_MANY_ATTEMPTS after too
+        many refused codes within an hour.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDashboard(self, request, context):
+        """The caller's gamification at a glance: tier and progress, streaks, joined running challenges,
+        recent badges and points, read in one transaction.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -284,6 +543,101 @@ def add_LoyaltyServiceServicer_to_server(servicer, server):
                     servicer.ListTierChanges,
                     request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListTierChangesRequest.FromString,
                     response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListTierChangesResponse.SerializeToString,
+            ),
+            'GetStreaks': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStreaks,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetStreaksRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetStreaksResponse.SerializeToString,
+            ),
+            'GrantStreakFreezes': grpc.unary_unary_rpc_method_handler(
+                    servicer.GrantStreakFreezes,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GrantStreakFreezesRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GrantStreakFreezesResponse.SerializeToString,
+            ),
+            'ListUserBadges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUserBadges,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListUserBadgesRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListUserBadgesResponse.SerializeToString,
+            ),
+            'ListBadges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBadges,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListBadgesRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListBadgesResponse.SerializeToString,
+            ),
+            'CreateBadge': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBadge,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateBadgeRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateBadgeResponse.SerializeToString,
+            ),
+            'UpdateBadge': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateBadge,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateBadgeRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateBadgeResponse.SerializeToString,
+            ),
+            'DeleteBadge': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteBadge,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteBadgeRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteBadgeResponse.SerializeToString,
+            ),
+            'ListActiveChallenges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListActiveChallenges,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListActiveChallengesRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListActiveChallengesResponse.SerializeToString,
+            ),
+            'JoinChallenge': grpc.unary_unary_rpc_method_handler(
+                    servicer.JoinChallenge,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.JoinChallengeRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.JoinChallengeResponse.SerializeToString,
+            ),
+            'ClaimChallengeReward': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimChallengeReward,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ClaimChallengeRewardRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ClaimChallengeRewardResponse.SerializeToString,
+            ),
+            'ListChallenges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChallenges,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListChallengesRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListChallengesResponse.SerializeToString,
+            ),
+            'CreateChallenge': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateChallenge,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateChallengeRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateChallengeResponse.SerializeToString,
+            ),
+            'UpdateChallenge': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateChallenge,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateChallengeRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateChallengeResponse.SerializeToString,
+            ),
+            'DeleteChallenge': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteChallenge,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteChallengeRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteChallengeResponse.SerializeToString,
+            ),
+            'GetLeaderboard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLeaderboard,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardResponse.SerializeToString,
+            ),
+            'GetLeaderboardSnapshot': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLeaderboardSnapshot,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardSnapshotRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardSnapshotResponse.SerializeToString,
+            ),
+            'GetMyReferrals': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMyReferrals,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetMyReferralsRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetMyReferralsResponse.SerializeToString,
+            ),
+            'AttachReferralCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachReferralCode,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.AttachReferralCodeRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.AttachReferralCodeResponse.SerializeToString,
+            ),
+            'GetDashboard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDashboard,
+                    request_deserializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetDashboardRequest.FromString,
+                    response_serializer=engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetDashboardResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -640,6 +994,519 @@ class LoyaltyService:
             '/engage.loyalty.v1.LoyaltyService/ListTierChanges',
             engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListTierChangesRequest.SerializeToString,
             engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListTierChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStreaks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/GetStreaks',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetStreaksRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetStreaksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GrantStreakFreezes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/GrantStreakFreezes',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GrantStreakFreezesRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GrantStreakFreezesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUserBadges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/ListUserBadges',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListUserBadgesRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListUserBadgesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBadges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/ListBadges',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListBadgesRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListBadgesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBadge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/CreateBadge',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateBadgeRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateBadgeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateBadge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/UpdateBadge',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateBadgeRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateBadgeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteBadge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/DeleteBadge',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteBadgeRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteBadgeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListActiveChallenges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/ListActiveChallenges',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListActiveChallengesRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListActiveChallengesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def JoinChallenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/JoinChallenge',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.JoinChallengeRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.JoinChallengeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimChallengeReward(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/ClaimChallengeReward',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ClaimChallengeRewardRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ClaimChallengeRewardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChallenges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/ListChallenges',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListChallengesRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.ListChallengesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateChallenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/CreateChallenge',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateChallengeRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.CreateChallengeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateChallenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/UpdateChallenge',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateChallengeRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.UpdateChallengeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteChallenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/DeleteChallenge',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteChallengeRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.DeleteChallengeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLeaderboard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/GetLeaderboard',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLeaderboardSnapshot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/GetLeaderboardSnapshot',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardSnapshotRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetLeaderboardSnapshotResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMyReferrals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/GetMyReferrals',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetMyReferralsRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetMyReferralsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachReferralCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/AttachReferralCode',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.AttachReferralCodeRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.AttachReferralCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDashboard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engage.loyalty.v1.LoyaltyService/GetDashboard',
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetDashboardRequest.SerializeToString,
+            engage_dot_loyalty_dot_v1_dot_loyalty__service__pb2.GetDashboardResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,318 @@
+"""Referrals: every member's code, a referee attaching one, and both sides rewarded once when the
+referee's first purchase reaches the floor, held through a clawback window.
+
+Rules (each one tested):
+- A code is created on first use (10 characters of a 31-letter alphabet without look-alikes:
+  ~8·10^14 codes, drawn with `secrets`) and never changes.
+- A member attaches one code, once (ALREADY_EXISTS REFERRAL_ALREADY_ATTACHED; the same code again
+  answers the referral as it is), never their own (INVALID_ARGUMENT SELF_REFERRAL), only before their
+  first purchase (FAILED_PRECONDITION ALREADY_PURCHASED), and never one that closes a cycle (the
+  referrer, or anyone above them, is the member: FAILED_PRECONDITION REFERRAL_CYCLE).
+- Unknown, malformed and own codes are failed attempts; more than LOYALTY_REFERRAL_FAILED_ATTACH_LIMIT
+  within an hour are answered RESOURCE_EXHAUSTED TOO_MANY_ATTEMPTS (codes cannot be enumerated).
+- The referee's first purchase decides, once: at least LOYALTY_REFERRAL_MIN_PURCHASE and both sides
+  earn their points as lots held pending until the clawback window (LOYALTY_REFERRAL_CLAWBACK_DAYS)
+  ends, when the points sweep releases them; below the floor, the referral never pays.
+- A refund of that purchase inside the window that leaves it below the floor cancels both held lots.
+- A referrer is rewarded for at most LOYALTY_REFERRAL_MONTHLY_CAP referrals per calendar month; the
+  referee of a capped referral is still rewarded.
+
+Locks: attaching takes the referee's member row, then one transaction-level advisory lock shared by
+every attach (the cycle check reads the whole chain above the referrer, which another attach could
+be extending; attaches are rare, so serializing them costs nothing). A purchase holds the referee's
+member and account rows (record_order_event), then takes the referrer's account row, which also
+serializes the referrer's monthly cap count.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from services.common import db, pagination
+from services.common.config import settings
+from services.common.errors import (
+    AlreadyExists,
+    DomainError,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+)
+from services.loyalty import leaderboards, points, tiers
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: codes are read aloud and retyped
+CODE_LENGTH = 10
+ATTEMPT_WINDOW = timedelta(hours=1)
+_ATTACH_LOCK = 0x4C52_4546  # pg_advisory_xact_lock key of attaches ("LREF")
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_purchase: int = 30_000
+    referrer_points: int = 3_000
+    referee_points: int = 2_000
+    clawback_days: int = 14
+    monthly_cap: int = 10
+    failed_attach_limit: int = 5
+    expiry_days: int = 365
+    timezone: str = "Asia/Seoul"
+
+    @classmethod
+    def from_settings(cls, s) -> Rules:
+        return cls(
+            min_purchase=s.loyalty_referral_min_purchase,
+            referrer_points=s.loyalty_referral_referrer_points,
+            referee_points=s.loyalty_referral_referee_points,
+            clawback_days=s.loyalty_referral_clawback_days,
+            monthly_cap=s.loyalty_referral_monthly_cap,
+            failed_attach_limit=s.loyalty_referral_failed_attach_limit,
+            expiry_days=s.loyalty_points_expiry_days,
+            timezone=s.timezone,
+        )
+
+
+def current_rules() -> Rules:
+    return Rules.from_settings(settings())
+
+
+def status(row, now: datetime) -> str:
+    """What a referral shows: ATTACHED, PENDING (rewarded, inside the clawback window), REWARDED,
+    NOT_QUALIFIED or REVERSED."""
+    if row.state == "QUALIFIED":
+        return "PENDING" if row.release_at > now else "REWARDED"
+    return row.state
+
+
+def normalize(code: str) -> str:
+    return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+def well_formed(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(c in ALPHABET for c in code)
+
+
+# ---- codes ----------------------------------------------------------------------------------------
+
+def code_for(conn: Connection, user_id: str, now: datetime) -> str:
+    """The member's code, created on first use (a collision with another member's code, about one in
+    10^8 at a million members, draws again)."""
+    while True:
+        code = conn.execute(sa.text("SELECT code FROM loyalty.referral_codes WHERE user_id = :u"), {"u": user_id}).scalar()
+        if code is not None:
+            return code
+        conn.execute(
+            sa.text("INSERT INTO loyalty.referral_codes (user_id, code, created_at) VALUES (:u, :c, :now) ON CONFLICT DO NOTHING"),
+            {"u": user_id, "c": "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH)), "now": now},
+        )
+
+
+# ---- attaching ------------------------------------------------------------------------------------
+
+_COLUMNS = (
+    "referee_id, referrer_id, code, attached_at, state, order_id, first_purchase, qualified_at, release_at, reversed_at, "
+    "referrer_points, referee_points, referrer_capped"
+)
+
+# Walks up from the referrer: a cycle if the member is found above them.
+_CYCLE = sa.text(
+    """
+WITH RECURSIVE up(user_id, depth) AS (
+  SELECT CAST(:referrer AS text), 0
+  UNION ALL
+  SELECT r.referrer_id, up.depth + 1 FROM loyalty.referrals r JOIN up ON r.referee_id = up.user_id WHERE up.depth < 10000
+)
+SELECT EXISTS (SELECT 1 FROM up WHERE user_id = :me)
+"""
+)
+
+_COUNTED = ("REFERRAL_CODE_NOT_FOUND", "SELF_REFERRAL", "INVALID_REFERRAL_CODE")
+
+
+@dataclass(frozen=True)
+class Attached:
+    referral: sa.Row
+    replayed: bool
+
+
+def attach(user_id: str, code: str, *, now: datetime | None = None, rules: Rules | None = None) -> Attached:
+    """Attaches `code` as the member's referrer (see the module docstring for the refusals)."""
+    now = now or datetime.now(UTC)
+    r = rules or current_rules()
+    code = normalize(code)
+    try:
+        return db.retrying(lambda conn: _attach(conn, user_id, code, now, r))
+    except DomainError as e:
+        if e.reason in _COUNTED:  # recorded apart: the refused transaction rolled back
+            with db.transaction() as conn:
+                conn.execute(
+                    sa.text("INSERT INTO loyalty.referral_attempts (user_id, reason, attempted_at) VALUES (:u, :r, :now)"),
+                    {"u": user_id, "r": e.reason, "now": now},
+                )
+        raise
+
+
+def _attach(conn: Connection, user_id: str, code: str, now: datetime, r: Rules) -> Attached:
+    failures = conn.execute(
+        sa.text("SELECT count(*) FROM loyalty.referral_attempts WHERE user_id = :u AND attempted_at > :since"),
+        {"u": user_id, "since": now - ATTEMPT_WINDOW},
+    ).scalar_one()
+    if failures >= r.failed_attach_limit:
+        raise ResourceExhausted("TOO_MANY_ATTEMPTS", "too many refused referral codes; try again later",
+                                metadata={"limit": str(r.failed_attach_limit), "window_seconds": str(int(ATTEMPT_WINDOW.total_seconds()))})
+    if not well_formed(code):
+        raise InvalidArgument("INVALID_REFERRAL_CODE", "this is not a referral code",
+                              violations=[FieldViolation("code", f"must be {CODE_LENGTH} letters and digits")])
+    tiers.lock_member(conn, user_id, now)  # a first purchase and an attach of the member never interleave
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ATTACH_LOCK})
+    referrer = conn.execute(sa.text("SELECT user_id FROM loyalty.referral_codes WHERE code = :c"), {"c": code}).scalar()
+    if referrer is None:
+        raise NotFound("REFERRAL_CODE_NOT_FOUND", "no member has this referral code")
+    if referrer == user_id:
+        raise InvalidArgument("SELF_REFERRAL", "a member cannot use their own referral code")
+    existing = conn.execute(sa.text(f"SELECT {_COLUMNS} FROM loyalty.referrals WHERE referee_id = :u"), {"u": user_id}).one_or_none()
+    if existing is not None:
+        if existing.code == code:
+            return Attached(existing, True)
+        raise AlreadyExists("REFERRAL_ALREADY_ATTACHED", "a referral code is already attached")
+    if conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM loyalty.orders WHERE user_id = :u AND purchased > 0)"), {"u": user_id}).scalar():
+        raise FailedPrecondition("ALREADY_PURCHASED", "a referral code can be attached only before the first purchase")
+    if conn.execute(_CYCLE, {"referrer": referrer, "me": user_id}).scalar():
+        raise FailedPrecondition("REFERRAL_CYCLE", "this member was referred, directly or not, by you")
+    row = conn.execute(
+        sa.text(f"INSERT INTO loyalty.referrals (referee_id, referrer_id, code, attached_at) VALUES (:u, :r, :c, :now) RETURNING {_COLUMNS}"),
+        {"u": user_id, "r": referrer, "c": code, "now": now},
+    ).one()
+    return Attached(row, False)
+
+
+# ---- the referee's purchases (inside record_order_event's transaction) ---------------------------
+
+def on_order_event(conn: Connection, event: dict, order: sa.Row, now: datetime, r: Rules | None = None) -> None:
+    """A referee's first purchase qualifies (or not) their referral; a refund of it inside the
+    clawback window that leaves it under the floor reverses both rewards. The caller holds the
+    referee's member and account rows."""
+    r = r or current_rules()
+    user = event["user_id"]
+    if event["event_type"] == "PURCHASE":
+        ref = conn.execute(
+            sa.text(f"SELECT {_COLUMNS} FROM loyalty.referrals WHERE referee_id = :u AND state = 'ATTACHED' FOR UPDATE"), {"u": user}
+        ).one_or_none()
+        if ref is not None:
+            _qualify(conn, ref, event, now, r)
+    else:
+        ref = conn.execute(
+            sa.text(f"SELECT {_COLUMNS} FROM loyalty.referrals WHERE referee_id = :u AND state = 'QUALIFIED' AND order_id = :o "
+                    "AND release_at > :now FOR UPDATE"),
+            {"u": user, "o": event["order_id"], "now": now},
+        ).one_or_none()
+        if ref is not None and order.purchased - order.refunded < r.min_purchase:
+            _reverse(conn, ref, now)
+
+
+def _keys(referee_id: str) -> tuple[str, str]:
+    return f"referral:{referee_id}:referee", f"referral:{referee_id}:referrer"
+
+
+def _qualify(conn: Connection, ref: sa.Row, event: dict, now: datetime, r: Rules) -> None:
+    amount, order_id = event["amount"], event["order_id"]
+    if amount < r.min_purchase:
+        conn.execute(
+            sa.text("UPDATE loyalty.referrals SET state = 'NOT_QUALIFIED', order_id = :o, first_purchase = :a, qualified_at = :now "
+                    "WHERE referee_id = :u"),
+            {"u": ref.referee_id, "o": order_id, "a": amount, "now": now},
+        )
+        return
+    release_at = now + timedelta(days=r.clawback_days)
+    month = leaderboards.period_start("MONTHLY", leaderboards.today(now, r.timezone))
+    points.lock_account(conn, ref.referrer_id, now)  # serializes the referrer's cap count
+    rewarded = conn.execute(
+        sa.text("SELECT count(*) FROM loyalty.referrals WHERE referrer_id = :r AND reward_month = :m "
+                "AND state = 'QUALIFIED' AND referrer_points > 0"),
+        {"r": ref.referrer_id, "m": month},
+    ).scalar_one()
+    capped = rewarded >= r.monthly_cap
+    referee_key, referrer_key = _keys(ref.referee_id)
+    common = {"reason": "REFERRAL", "source": "referral", "available_at": release_at, "expiry_days": r.expiry_days, "now": now}
+    meta = {"referee_id": ref.referee_id, "referrer_id": ref.referrer_id, "order_id": order_id}
+    if r.referee_points > 0:
+        points.grant_points(conn, user_id=ref.referee_id, points=r.referee_points, idempotency_key=referee_key,
+                            label="referral: welcome", meta=meta, **common)
+    if r.referrer_points > 0 and not capped:
+        points.grant_points(conn, user_id=ref.referrer_id, points=r.referrer_points, idempotency_key=referrer_key,
+                            label="referral: friend's first purchase", meta=meta, **common)
+    conn.execute(
+        sa.text(
+            "UPDATE loyalty.referrals SET state = 'QUALIFIED', order_id = :o, first_purchase = :a, qualified_at = :now, "
+            "reward_month = :m, release_at = :rel, referee_points = :ep, referrer_points = :rp, referrer_capped = :capped "
+            "WHERE referee_id = :u"
+        ),
+        {"u": ref.referee_id, "o": order_id, "a": amount, "now": now, "m": month, "rel": release_at,
+         "ep": r.referee_points, "rp": 0 if capped else r.referrer_points, "capped": capped},
+    )
+
+
+# Cancels the still-held referral lots: never spendable, so no ledger entry (as a refund's CANCEL).
+_CANCEL = sa.text(
+    """
+WITH held AS (
+  SELECT id, remaining FROM loyalty.lots WHERE idempotency_key = ANY(:keys) AND released_at IS NULL AND remaining > 0 FOR UPDATE
+), gone AS (
+  UPDATE loyalty.lots l SET remaining = 0 FROM held WHERE l.id = held.id RETURNING l.id, held.remaining
+)
+INSERT INTO loyalty.lot_moves (lot_id, entry_id, kind, points, created_at) SELECT id, NULL, 'CANCEL', remaining, :now FROM gone
+"""
+)
+
+
+def _reverse(conn: Connection, ref: sa.Row, now: datetime) -> None:
+    points.lock_account(conn, ref.referrer_id, now)
+    conn.execute(_CANCEL, {"keys": list(_keys(ref.referee_id)), "now": now})
+    conn.execute(sa.text("UPDATE loyalty.referrals SET state = 'REVERSED', reversed_at = :now WHERE referee_id = :u"),
+                 {"u": ref.referee_id, "now": now})
+
+
+# ---- reads ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mine:
+    code: str
+    referred_by: sa.Row | None  # the member's own referral (as referee)
+    referrals: list[sa.Row]  # those the member referred, newest first
+    next_page_token: str
+    rewarded_this_month: int
+    monthly_cap: int
+
+
+def mine(user_id: str, size: int = 0, token: str = "", *, now: datetime | None = None, rules: Rules | None = None) -> Mine:
+    """The member's code (created on first use), who referred them, and whom they referred."""
+    now = now or datetime.now(UTC)
+    r = rules or current_rules()
+    scope = {"u": user_id}
+    after = pagination.decode(token, scope, shape=(str, str))
+    limit = pagination.page_size(size)
+    month = leaderboards.period_start("MONTHLY", leaderboards.today(now, r.timezone))
+    with db.transaction() as conn:
+        code = code_for(conn, user_id, now)
+        own = conn.execute(sa.text(f"SELECT {_COLUMNS} FROM loyalty.referrals WHERE referee_id = :u"), {"u": user_id}).one_or_none()
+        rows = list(conn.execute(
+            sa.text(
+                f"SELECT {_COLUMNS} FROM loyalty.referrals WHERE referrer_id = :u "
+                "AND (CAST(:at AS timestamptz) IS NULL OR (attached_at, referee_id) < (CAST(:at AS timestamptz), :id)) "
+                "ORDER BY attached_at DESC, referee_id DESC LIMIT :n"
+            ),
+            {"u": user_id, "at": after[0] if after else None, "id": after[1] if after else "", "n": limit + 1},
+        ))
+        rewarded = conn.execute(
+            sa.text("SELECT count(*) FROM loyalty.referrals WHERE referrer_id = :u AND reward_month = :m "
+                    "AND state = 'QUALIFIED' AND referrer_points > 0"),
+            {"u": user_id, "m": month},
+        ).scalar_one()
+    page = rows[:limit]
+    next_token = pagination.encode([page[-1].attached_at.isoformat(), page[-1].referee_id], scope) if len(rows) > limit else ""
+    return Mine(code, own, page, next_token, rewarded, r.monthly_cap)

@@ -1,0 +1,123 @@
+"""Pure rules of streaks, badges and challenges."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from services.loyalty import gamification_domain as gd
+
+R = gd.StreakRules(milestones={7: 500, 30: 3000}, max_freezes=2, freeze_milestones=frozenset({7, 30}))
+D = date(2026, 3, 1)
+
+
+EMPTY = gd.StreakState()
+
+
+def run(days: list[date], start: gd.StreakState = EMPTY, rules: gd.StreakRules = R) -> tuple[gd.StreakState, list[gd.StreakStep]]:
+    steps, s = [], start
+    for d in days:
+        step = gd.advance(s, d, rules)
+        steps.append(step)
+        s = step.state
+    return s, steps
+
+
+def test_the_first_day_starts_a_record_streak_of_one():
+    step = gd.advance(gd.StreakState(), D, R)
+    assert (step.state.current, step.state.max, step.state.run_start, step.is_record, step.advanced) == (1, 1, D, True, True)
+
+
+def test_the_same_day_and_older_days_change_nothing():
+    s, _ = run([D, D + timedelta(days=1)])
+    for day in (D + timedelta(days=1), D):
+        step = gd.advance(s, day, R)
+        assert step.state == s and not step.advanced and not step.is_record
+
+
+def test_the_next_day_adds_one_and_a_gap_breaks_to_one_with_the_previous_length():
+    s, _ = run([D, D + timedelta(days=1), D + timedelta(days=2)])
+    assert (s.current, s.max) == (3, 3)
+    step = gd.advance(s, D + timedelta(days=5), R)
+    assert (step.state.current, step.state.max, step.broken, step.previous, step.is_record) == (1, 3, True, 3, False)
+    assert step.state.run_start == D + timedelta(days=5)
+
+
+def test_day_seven_reaches_the_milestone_and_earns_a_freeze():
+    s, steps = run([D + timedelta(days=i) for i in range(7)])
+    assert steps[-1].milestones == ((7, 500),) and steps[-1].freezes_earned == 1 and s.freezes == 1
+    assert all(not st.milestones for st in steps[:-1])
+
+
+def test_one_missed_day_uses_one_freeze_and_keeps_the_run():
+    start = gd.StreakState(5, 5, D, D - timedelta(days=4), freezes=1)
+    step = gd.advance(start, D + timedelta(days=2), R)
+    assert (step.state.current, step.freezes_used, step.state.freezes, step.broken) == (6, 1, 0, False)
+    assert step.state.run_start == start.run_start  # same run: milestone keys stay the same
+
+
+def test_two_missed_days_use_two_freezes_when_the_member_holds_them():
+    step = gd.advance(gd.StreakState(5, 9, D, D, freezes=2), D + timedelta(days=3), R)
+    assert (step.state.current, step.freezes_used, step.state.freezes) == (6, 2, 0)
+
+
+def test_more_missed_days_than_freezes_break_the_streak_and_keep_the_freezes():
+    step = gd.advance(gd.StreakState(5, 9, D, D, freezes=1), D + timedelta(days=3), R)
+    assert (step.state.current, step.broken, step.previous, step.freezes_used, step.state.freezes) == (1, True, 5, 0, 1)
+
+
+def test_freezes_never_pass_the_maximum():
+    step = gd.advance(gd.StreakState(6, 6, D, D, freezes=2), D + timedelta(days=1), R)
+    assert (step.freezes_earned, step.state.freezes) == (0, 2)
+
+
+def test_a_streak_shows_zero_once_the_freezes_cannot_bridge_the_missed_days():
+    s = gd.StreakState(4, 4, D, D, freezes=1)
+    assert [gd.alive(s, D + timedelta(days=n)) for n in (0, 1, 2, 3)] == [4, 4, 4, 0]
+    assert gd.next_milestone(4, R.milestones) == 7 and gd.next_milestone(30, R.milestones) is None
+
+
+def test_days_are_counted_in_the_configured_timezone():
+    # 23:59 and 00:01 in Seoul are the same UTC date but two Seoul days.
+    late = datetime(2026, 3, 1, 14, 59, tzinfo=UTC)
+    assert R.day(late) == date(2026, 3, 1) and R.day(late + timedelta(minutes=2)) == date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "rule"),
+    [
+        ("first_purchase", {}, gd.BadgeRule("purchases", 1)),
+        ("review_count", {"count": 5}, gd.BadgeRule("reviews", 5)),
+        ("streak", {"days": 7}, gd.BadgeRule("streak_max:daily_visit", 7)),
+        ("category", {"category": "shoes", "min_amount": 100000}, gd.BadgeRule("category_amount:shoes", 100000)),
+        ("category", {"category": "shoes"}, gd.BadgeRule("category_count:shoes", 1)),
+        ("amount", {"min_amount": 50000}, gd.BadgeRule("purchase_amount", 50000)),
+        ("collection", {"badges": ["A", "B"]}, gd.BadgeRule(None, 2)),
+        ("challenge", {}, gd.BadgeRule("challenges_completed", 1)),
+    ],
+)
+def test_each_badge_condition_watches_one_counter(kind, value, rule):
+    assert gd.badge_rule(kind, value) == (rule, [])
+
+
+def test_bad_badge_conditions_name_their_fields():
+    assert [v.field for v in gd.badge_rule("review_count", {"count": 0})[1]] == ["condition_value.count"]
+    assert [v.field for v in gd.badge_rule("streak", {"days": 7, "streak_type": "x"})[1]] == ["condition_value.streak_type"]
+    assert [v.field for v in gd.badge_rule("collection", {"badges": []})[1]] == ["condition_value.badges"]
+    assert [v.field for v in gd.badge_rule("nope", {})[1]] == ["condition_type"]
+
+
+def test_challenge_rules_progress_and_days_left():
+    assert gd.challenge_rule("category", {"category": "shoes", "count": 3}) == (gd.ChallengeRule(3, "shoes"), [])
+    assert gd.challenge_step("purchase_amount", "PURCHASE", 1200) == 1200
+    assert gd.challenge_step("purchase_count", "PURCHASE", 1200) == 1
+    assert gd.streak_progress(10, D, D + timedelta(days=2)) == 3  # only the days since joining
+    assert [gd.days_left(D, D - timedelta(days=1)), gd.days_left(D, D), gd.days_left(D, D + timedelta(days=1))] == [2, 1, 0]
+
+
+def test_counters_of_a_purchase_include_its_category():
+    assert gd.counters_for("PURCHASE", 30000, "shoes") == [
+        ("purchases", 1), ("purchase_amount", 30000), ("category_count:shoes", 1), ("category_amount:shoes", 30000)
+    ]
+    assert gd.counters_for("VISIT", 0, None) == []
