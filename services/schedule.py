@@ -23,6 +23,9 @@ def jobs_table() -> list[Job]:
         Job("coupon.prune_failed_attempts", coupon_actors.prune_failed_attempts, cron="23 * * * *"),
         Job("loyalty.settle_points", loyalty_actors.settle_points, cron="*/15 * * * *"),
         Job("loyalty.evaluate_tiers", loyalty_actors.evaluate_tiers, cron="10 0 * * *"),
+        Job("loyalty.prune_gamification_events", loyalty_actors.prune_gamification_events, cron="35 2 * * *"),
         Job("loyalty.close_leaderboards", loyalty_actors.close_leaderboards, cron=settings().loyalty_leaderboard_close_cron),
         Job("loyalty.fold_leaderboard_bands", loyalty_actors.fold_leaderboard_bands, every=timedelta(minutes=1)),
+        Job("loyalty.prune_referral_attempts", loyalty_actors.prune_referral_attempts, cron="41 * * * *"),
+        Job("loyalty.prune_leaderboards", loyalty_actors.prune_leaderboards, cron="50 1 * * *"),
     ]

@@ -32,7 +32,17 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False),
         sa.CheckConstraint("streak_type IN ('daily_visit', 'purchase')", name="ck_streaks_known_type"),
         sa.CheckConstraint("current_count >= 0 AND max_count >= current_count", name="ck_streaks_counts"),
+        sa.Column("run_freezes_used", sa.Integer, nullable=False, server_default=ZERO),
         sa.CheckConstraint("freezes >= 0", name="ck_streaks_freezes_not_negative"),
+        sa.CheckConstraint("run_freezes_used >= 0", name="ck_streaks_run_freezes_used_not_negative"),
+        schema=S,
+    )
+    # Every active day counted, so a late event for an earlier day can rebuild the run.
+    op.create_table(
+        "streak_days",
+        sa.Column("user_id", sa.Text, primary_key=True),
+        sa.Column("streak_type", sa.Text, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
         schema=S,
     )
     op.create_table(
@@ -43,6 +53,19 @@ def upgrade() -> None:
         sa.Column("occurred_at", TS, nullable=False),
         sa.Column("outcome", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
         sa.Column("processed_at", TS, nullable=False),
+        schema=S,
+    )
+    # The retention sweep deletes by age.
+    op.create_index("ix_gamification_events_processed_at", "gamification_events", ["processed_at"], schema=S)
+    # What each order added to the counters, so a refund takes back its part.
+    op.create_table(
+        "gamification_orders",
+        sa.Column("user_id", sa.Text, primary_key=True),
+        sa.Column("order_id", sa.Text, primary_key=True),
+        sa.Column("category", sa.Text),
+        sa.Column("purchases", sa.Integer, nullable=False, server_default=ZERO),
+        sa.Column("purchased", sa.BigInteger, nullable=False, server_default=ZERO),
+        sa.Column("refunded", sa.BigInteger, nullable=False, server_default=ZERO),
         schema=S,
     )
     op.create_table(
@@ -128,12 +151,31 @@ def upgrade() -> None:
         sa.Column("completed_at", TS),
         sa.Column("claimed_at", TS),
         sa.Column("claim", JSONB),
+        sa.Column("reversed_at", TS),
+        sa.Column("clawback", JSONB),
         sa.CheckConstraint("claimed_at IS NULL OR completed_at IS NOT NULL", name="ck_user_challenges_claim_after_completion"),
         schema=S,
     )
     op.create_index("ix_user_challenges_challenge_id", "user_challenges", ["challenge_id"], schema=S)
+    # What each order added to a member's challenge, so a refund takes back that part.
+    op.create_table(
+        "challenge_orders",
+        sa.Column("user_id", sa.Text, primary_key=True),
+        sa.Column("challenge_id", sa.BigInteger, primary_key=True),
+        sa.Column("order_id", sa.Text, primary_key=True),
+        sa.Column("amount", sa.BigInteger, nullable=False, server_default=ZERO),
+        sa.Column("counted", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.ForeignKeyConstraint(
+            ["user_id", "challenge_id"], ["loyalty.user_challenges.user_id", "loyalty.user_challenges.challenge_id"],
+            name="fk_challenge_orders_user_id_user_challenges",
+        ),
+        schema=S,
+    )
 
 
 def downgrade() -> None:
-    for table in ("user_challenges", "challenges", "user_badges", "badges", "user_counters", "gamification_events", "streaks"):
+    for table in (
+        "challenge_orders", "user_challenges", "challenges", "user_badges", "badges", "user_counters", "gamification_orders",
+        "gamification_events", "streak_days", "streaks",
+    ):
         op.drop_table(table, schema=S)

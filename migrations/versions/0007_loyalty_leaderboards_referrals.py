@@ -101,6 +101,30 @@ def upgrade() -> None:
           FOR EACH ROW EXECUTE FUNCTION loyalty.snapshot_is_immutable();
         CREATE TRIGGER leaderboard_snapshots_no_truncate BEFORE TRUNCATE ON loyalty.leaderboard_snapshots
           FOR EACH STATEMENT EXECUTE FUNCTION loyalty.snapshot_is_immutable();
+        CREATE TRIGGER leaderboard_closes_no_truncate BEFORE TRUNCATE ON loyalty.leaderboard_closes
+          FOR EACH STATEMENT EXECUTE FUNCTION loyalty.snapshot_is_immutable();
+        """
+    )
+    # A closed period's snapshot is final: no row may be added once its claim exists (the closer
+    # copies first and claims last). Per statement over the inserted rows, so a million-row copy
+    # pays one join, not a million look-ups.
+    op.execute(
+        """
+        CREATE FUNCTION loyalty.snapshot_period_is_open() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE closed record;
+        BEGIN
+          SELECT c.period, c.period_start INTO closed
+          FROM (SELECT DISTINCT period, period_start FROM added) a
+          JOIN loyalty.leaderboard_closes c ON c.period = a.period AND c.period_start = a.period_start
+          LIMIT 1;
+          IF FOUND THEN
+            RAISE EXCEPTION 'loyalty.leaderboard_snapshots is immutable: the % period starting % is closed', closed.period, closed.period_start
+              USING ERRCODE = 'restrict_violation';
+          END IF;
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER leaderboard_snapshots_closed_period AFTER INSERT ON loyalty.leaderboard_snapshots
+          REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION loyalty.snapshot_period_is_open();
         """
     )
 
@@ -153,5 +177,6 @@ def downgrade() -> None:
                   "leaderboard_band_deltas", "leaderboard_bands", "leaderboard_totals"):
         op.drop_table(table, schema=S)
     op.execute("DROP FUNCTION loyalty.snapshot_is_immutable()")
+    op.execute("DROP FUNCTION loyalty.snapshot_period_is_open()")
     op.execute("DROP FUNCTION loyalty.leaderboard_band(bigint)")
     op.execute("DROP FUNCTION loyalty.leaderboard_band_unit(bigint)")

@@ -138,6 +138,18 @@ def existing_keys(conn: Connection, event_ids: list[str]) -> dict[str, KeyRecord
     return {str(r.event_id): KeyRecord(r.user_id, bytes(r.fingerprint), r.recorded_at) for r in rows}
 
 
+# The stored time of an event recorded without occurred_at (it was the first request's clock, at most
+# a write timeout before recorded_at): the user index and one partition, not a scan by id.
+STORED_OCCURRED_AT = sa.text(
+    "SELECT occurred_at FROM activity.events WHERE user_id = :u AND event_id = CAST(:e AS uuid) "
+    "AND occurred_at BETWEEN CAST(:at AS timestamptz) - interval '10 minutes' AND CAST(:at AS timestamptz) + interval '1 minute'"
+)
+
+
+def stored_occurred_at(conn: Connection, user_id: str, event_id: str, recorded_at: datetime) -> datetime | None:
+    return conn.execute(STORED_OCCURRED_AT, {"u": user_id, "e": event_id, "at": recorded_at}).scalar()
+
+
 USER_ACTIVITY = sa.text(
     """
 SELECT ua.*, coalesce(d.deposit_amount, 0) AS deposit_amount
@@ -240,7 +252,8 @@ WITH claimed AS (
 SELECT c.id, c.event_id::text AS key, jsonb_build_object(
     'event_id', e.event_id, 'user_id', e.user_id, 'event_type', e.event_type, 'value', e.value,
     'amount', e.amount, 'currency', e.currency, 'category', e.category, 'order_id', e.order_id,
-    'meta', e.meta, 'occurred_at', e.occurred_at, 'recorded_at', e.recorded_at) AS payload
+    'meta', e.meta, 'occurred_at', e.occurred_at, 'recorded_at', e.recorded_at,
+    'recorded_by', e.recorded_by) AS payload
 FROM claimed c
 LEFT JOIN activity.events e
   ON e.user_id = c.user_id AND e.occurred_at = c.occurred_at AND e.event_id = c.event_id

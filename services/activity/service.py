@@ -29,6 +29,7 @@ class Recorded:
     user_id: str
     outcome: Outcome
     recorded_at: datetime
+    occurred_at: datetime | None = None  # the stored event's time (record_event fills it in)
 
 
 def _normalize(e: NewEvent, currency: str) -> NewEvent:
@@ -137,7 +138,14 @@ def record_event(
             "this event_id was already recorded with a different payload",
             metadata={"event_id": event.event_id},
         )
-    return result
+    # A retry without occurred_at carries its own clock: the event keeps the first request's time.
+    occurred_at = checked.occurred_at
+    if result.outcome is Outcome.DUPLICATE and not checked.occurred_at_given:
+        occurred_at = db.retrying(
+            lambda conn: repository.stored_occurred_at(conn, result.user_id, event.event_id, result.recorded_at),
+            single_statements=True,
+        )
+    return replace(result, occurred_at=occurred_at)
 
 
 def list_user_events(user_id: str, event_type: str | None, size: int, token: str) -> tuple[list, str]:

@@ -49,16 +49,21 @@ def to_event(req: _pb.RecordActivityRequest, now: datetime) -> NewEvent:
     )
 
 
-def _streak(event: NewEvent, user_id: str) -> _pb.StreakOutcome | None:
+def _streak(event: NewEvent, result: service.Recorded, now: datetime) -> _pb.StreakOutcome | None:
     """The member sees at once what a visit or purchase did to their streak: Loyalty applies the event
     in process (exactly once per event id; the `activity.recorded` subscriber then finds it done).
-    Other events skip this. A failure here never fails the recorded event: the subscriber applies it."""
-    if event.event_type not in gamification.STREAK_EVENTS:
+    A retry applies the stored event (its first time, not the retry's clock), and only within
+    gamification.REPLAY_WINDOW of the first recording (older claims may be pruned; the subscriber
+    applied it long ago). Other events skip this. A failure here never fails the recorded event: the
+    subscriber applies it."""
+    if event.event_type not in gamification.STREAK_EVENTS or result.occurred_at is None:
+        return None
+    if result.outcome is service.Outcome.DUPLICATE and result.recorded_at < now - gamification.REPLAY_WINDOW:
         return None
     try:
         outcome = gamification.apply_event(
-            {"event_id": event.event_id, "user_id": user_id, "event_type": event.event_type, "amount": event.amount,
-             "category": event.category, "order_id": event.order_id, "occurred_at": event.occurred_at}
+            {"event_id": event.event_id, "user_id": result.user_id, "event_type": event.event_type, "amount": event.amount,
+             "category": event.category, "order_id": event.order_id, "occurred_at": result.occurred_at}
         )
     except Exception:
         log.exception("streak not applied in process; the subscriber will apply it", extra={"fields": {"event_id": event.event_id}})
@@ -91,7 +96,7 @@ class ActivityServicer(activity_service_pb2_grpc.ActivityServiceServicer):
             updated_at=timestamp(result.recorded_at),
             duplicate=result.outcome is service.Outcome.DUPLICATE,
             event_id=result.event_id,
-            streak=_streak(event, result.user_id),
+            streak=_streak(event, result, now),
         )
 
     def RecordActivities(self, request, context):

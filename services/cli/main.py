@@ -173,6 +173,7 @@ def parser() -> argparse.ArgumentParser:
     bl = sub.add_parser("bench-loyalty", help="benchmark the dashboard and leaderboards over synthetic members")
     bl.add_argument("--users", type=int, default=1_000_000)
     bl.add_argument("--requests", type=int, default=1_000, help="calls timed per case")
+    bl.add_argument("--writer-rate", type=float, default=20.0, help="purchases a second written through the real event path during the reads (0: none)")
     bl.set_defaults(fn=_cmd_bench_loyalty)
     return p
 

@@ -119,6 +119,8 @@ class Settings:
     loyalty_referral_monthly_cap: int
     loyalty_referral_failed_attach_limit: int
     loyalty_leaderboard_close_cron: str
+    loyalty_leaderboard_close_delay_hours: int
+    loyalty_leaderboard_retain_months: int
     loyalty_streak_milestones: tuple[tuple[int, int], ...]
     loyalty_streak_max_freezes: int
     loyalty_streak_freeze_milestones: tuple[int, ...]
@@ -172,6 +174,8 @@ def load() -> Settings:
         loyalty_referral_monthly_cap=_int("LOYALTY_REFERRAL_MONTHLY_CAP", 10),
         loyalty_referral_failed_attach_limit=_int("LOYALTY_REFERRAL_FAILED_ATTACH_LIMIT", 5),
         loyalty_leaderboard_close_cron=os.environ.get("LOYALTY_LEADERBOARD_CLOSE_CRON", "30 0 * * *"),
+        loyalty_leaderboard_close_delay_hours=_int("LOYALTY_LEADERBOARD_CLOSE_DELAY_HOURS", 24),
+        loyalty_leaderboard_retain_months=_int("LOYALTY_LEADERBOARD_RETAIN_MONTHS", 3),
         loyalty_streak_milestones=_milestones("LOYALTY_STREAK_MILESTONES", "7:500,30:3000,100:10000"),
         loyalty_streak_max_freezes=_int("LOYALTY_STREAK_MAX_FREEZES", 2),
         loyalty_streak_freeze_milestones=_days("LOYALTY_STREAK_FREEZE_MILESTONES", "7,30"),

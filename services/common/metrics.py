@@ -13,6 +13,11 @@ RPC_SECONDS = Histogram(
 )
 JOB_TOTAL = Counter("engage_job_total", "Dramatiq messages processed, by actor and outcome", ["actor", "outcome"])
 JOB_SECONDS = Histogram("engage_job_seconds", "Dramatiq message processing time, by actor", ["actor"])
+LEADERBOARD_LATE_EVENTS = Counter(
+    "engage_loyalty_leaderboard_late_events_total",
+    "Order events whose purchase falls in a leaderboard period already closed (not counted there), by period",
+    ["period"],
+)
 
 
 def serve(port: int, host: str = "127.0.0.1") -> None:

@@ -29,6 +29,14 @@ def on_activity_gamification(payload: dict) -> None:
         gamification.apply_event(payload)
 
 
+@dramatiq.actor(actor_name="loyalty.prune_gamification_events", queue_name="loyalty", max_retries=3, time_limit=30 * 60_000)
+def prune_gamification_events() -> None:
+    """Daily: deletes event claims older than gamification.RETENTION (set-based batches)."""
+    n = gamification.prune_events()
+    if n:
+        log.info("pruned gamification events", extra={"fields": {"events": n}})
+
+
 @events.subscriber("reward.points_awarded", actor_name="loyalty.on_points_awarded", queue_name="loyalty", max_retries=10)
 def on_points_awarded(payload: dict) -> None:
     """Points won from a Reward pool, posted once per draw."""
@@ -69,3 +77,24 @@ def fold_leaderboard_bands() -> None:
     from services.loyalty import leaderboards
 
     leaderboards.fold_bands()
+
+
+@dramatiq.actor(actor_name="loyalty.prune_referral_attempts", queue_name="loyalty", max_retries=3, time_limit=5 * 60_000)
+def prune_referral_attempts() -> None:
+    """Hourly: deletes refused referral attempts older than the attempt window (one statement)."""
+    from services.loyalty import referrals
+
+    n = referrals.prune_attempts()
+    if n:
+        log.info("pruned referral attempts", extra={"fields": {"attempts": n}})
+
+
+@dramatiq.actor(actor_name="loyalty.prune_leaderboards", queue_name="loyalty", max_retries=3, time_limit=30 * 60_000)
+def prune_leaderboards() -> None:
+    """Daily: deletes the live totals and rank ladder of closed periods older than
+    LOYALTY_LEADERBOARD_RETAIN_MONTHS (their snapshots keep the final standings)."""
+    from services.loyalty import leaderboards
+
+    n = leaderboards.prune_closed()
+    if n:
+        log.info("pruned leaderboard totals", extra={"fields": {"totals": n}})

@@ -165,6 +165,37 @@ def update(conn: Connection, values: dict, by: str, now: datetime) -> sa.Row | N
     ).one_or_none()
 
 
+# Everyone holding all of a collection's badges gets it (when saved: later events would not look).
+_AWARD_TO_HOLDERS = sa.text(
+    """
+INSERT INTO loyalty.user_badges (user_id, badge_id, earned_at, event_id, order_id)
+SELECT ub.user_id, b.id, :now, NULL, NULL
+FROM loyalty.badges b
+JOIN loyalty.badges x ON x.code IN (SELECT jsonb_array_elements_text(b.condition_value -> 'badges'))
+JOIN loyalty.user_badges ub ON ub.badge_id = x.id
+WHERE b.id = :b AND b.condition_type = 'collection'
+GROUP BY ub.user_id, b.id, b.target
+HAVING count(*) >= b.target
+ORDER BY ub.user_id
+ON CONFLICT (user_id, badge_id) DO NOTHING
+RETURNING user_id
+"""
+)
+
+
+def award_collection_to_holders(conn: Connection, badge_id: int, now: datetime) -> list[str]:
+    """Awards the collection to every member who holds all its badges; the members awarded now."""
+    return list(conn.execute(_AWARD_TO_HOLDERS, {"b": badge_id, "now": now}).scalars())
+
+
+def collections_naming(conn: Connection, code: str) -> list[str]:
+    """Codes of the collections that list badge `code`."""
+    return list(conn.execute(
+        sa.text("SELECT code FROM loyalty.badges WHERE condition_type = 'collection' AND condition_value -> 'badges' @> jsonb_build_array(CAST(:c AS text)) ORDER BY id"),
+        {"c": code},
+    ).scalars())
+
+
 def earned_by_anyone(conn: Connection, badge_id: int) -> bool:
     return conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM loyalty.user_badges WHERE badge_id = :b)"), {"b": badge_id}).scalar_one()
 

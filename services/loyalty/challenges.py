@@ -54,55 +54,117 @@ def active_challenges(conn: Connection, user_id: str, now: datetime) -> list[dic
     ]
 
 
+_WITH_PART = (
+    f"SELECT {', '.join('c.' + c.strip() for c in CHALLENGE_COLUMNS.split(','))}, uc.progress, uc.joined_at, "
+    "uc.completed_at, uc.claimed_at FROM loyalty.challenges c "
+    "LEFT JOIN loyalty.user_challenges uc ON uc.user_id = :u AND uc.challenge_id = c.id "
+)
+
+
 def running_for_user(conn: Connection, user_id: str, today: date) -> list[sa.Row]:
     """Every running challenge, with the member's part when they joined."""
     return list(
         conn.execute(
-            sa.text(
-                f"SELECT {', '.join('c.' + c.strip() for c in CHALLENGE_COLUMNS.split(','))}, uc.progress, uc.joined_at, "
-                "uc.completed_at, uc.claimed_at FROM loyalty.challenges c "
-                "LEFT JOIN loyalty.user_challenges uc ON uc.user_id = :u AND uc.challenge_id = c.id "
-                f"WHERE {_RUNNING} ORDER BY c.end_date, c.id LIMIT {MAX_RUNNING}"
-            ),
+            sa.text(_WITH_PART + f"WHERE {_RUNNING} ORDER BY c.end_date, c.id LIMIT {MAX_RUNNING}"),
             {"u": user_id, "today": today},
         )
     )
 
 
+def with_part(conn: Connection, user_id: str, challenge_id: int) -> sa.Row | None:
+    """One challenge with the member's part, as `running_for_user` shows it."""
+    return conn.execute(sa.text(_WITH_PART + "WHERE c.id = :id"), {"u": user_id, "id": challenge_id}).one_or_none()
+
+
 # ---- progress ------------------------------------------------------------------------------------
 
 # One event moves every open challenge of the member it can affect: counting challenges add the
-# event's step, streak challenges follow the streak (its days since joining). Only events on a day
-# inside the window and at or after the join count; a completed challenge stops moving. The UPDATE
-# re-reads a row another transaction just changed, so concurrent events never lose a step.
+# order's step (1 when the order starts counting as a purchase; its net amount's increase),
+# streak challenges follow the streak (its days since joining). Only events on a day inside the
+# window and at or after the join count; a completed challenge stops moving. What an order added is
+# kept per challenge (challenge_orders), so its refund takes exactly that back. The UPDATE re-reads a
+# row another transaction just changed, so concurrent events never lose a step.
 _NEW_PROGRESS = """CASE WHEN c.challenge_type = 'streak'
     THEN greatest(uc.progress, least(CAST(:streak AS bigint), CAST(:day AS date) - CAST((uc.joined_at AT TIME ZONE :tz) AS date) + 1))
-    WHEN c.challenge_type = 'purchase_amount' THEN uc.progress + :amount ELSE uc.progress + 1 END"""
+    WHEN c.challenge_type = 'purchase_amount' THEN uc.progress + CAST(:amount AS bigint) ELSE uc.progress + CAST(:count AS bigint) END"""
 _PROGRESS = sa.text(
     f"""
-UPDATE loyalty.user_challenges uc
-SET progress = {_NEW_PROGRESS},
-    completed_at = CASE WHEN {_NEW_PROGRESS} >= c.target THEN CAST(:now AS timestamptz) END
-FROM loyalty.challenges c
-WHERE uc.user_id = :u AND c.id = uc.challenge_id AND uc.completed_at IS NULL AND uc.joined_at <= :occurred_at
-  AND c.is_active AND CAST(:day AS date) BETWEEN c.start_date AND c.end_date
-  AND c.challenge_type = ANY(:types) AND (c.challenge_type <> 'category' OR c.category = :category)
-RETURNING uc.challenge_id, uc.progress, uc.completed_at IS NOT NULL AS completed
+WITH moved AS (
+  UPDATE loyalty.user_challenges uc
+  SET progress = {_NEW_PROGRESS},
+      completed_at = CASE WHEN {_NEW_PROGRESS} >= c.target THEN CAST(:now AS timestamptz) END
+  FROM loyalty.challenges c
+  WHERE uc.user_id = :u AND c.id = uc.challenge_id AND uc.completed_at IS NULL AND uc.joined_at <= :occurred_at
+    AND c.is_active AND CAST(:day AS date) BETWEEN c.start_date AND c.end_date
+    AND c.challenge_type = ANY(:types) AND (c.challenge_type <> 'category' OR c.category = :category)
+  RETURNING uc.challenge_id, uc.progress, uc.completed_at IS NOT NULL AS completed, c.challenge_type
+), contributed AS (
+  INSERT INTO loyalty.challenge_orders AS co (user_id, challenge_id, order_id, amount, counted)
+  SELECT :u, challenge_id, :order_id, CASE WHEN challenge_type = 'purchase_amount' THEN CAST(:amount AS bigint) ELSE 0 END,
+         challenge_type <> 'purchase_amount'
+  FROM moved WHERE challenge_type <> 'streak' AND CAST(:order_id AS text) IS NOT NULL
+  ON CONFLICT (user_id, challenge_id, order_id) DO UPDATE SET amount = co.amount + excluded.amount, counted = co.counted OR excluded.counted
+)
+SELECT challenge_id, progress, completed FROM moved
 """
 )
 
 
-def progress(conn: Connection, user_id: str, *, types: list[str], day: date, occurred_at: datetime, amount: int,
-             category: str | None, streak: int, now: datetime) -> list[sa.Row]:
+def progress(conn: Connection, user_id: str, *, types: list[str], day: date, occurred_at: datetime, amount: int = 0,
+             count: int = 0, category: str | None = None, order_id: str | None = None, streak: int = 0,
+             now: datetime) -> list[sa.Row]:
     """Applies one event to the member's challenges of `types`; returns those it moved."""
     if not types:
         return []
     return list(
         conn.execute(
             _PROGRESS,
-            {"u": user_id, "types": types, "day": day, "occurred_at": occurred_at, "amount": amount, "category": category,
-             "streak": streak, "now": now, "tz": settings().timezone},
+            {"u": user_id, "types": types, "day": day, "occurred_at": occurred_at, "amount": amount, "count": count,
+             "category": category, "order_id": order_id, "streak": streak, "now": now, "tz": settings().timezone},
         )
+    )
+
+
+# ---- refunds ---------------------------------------------------------------------------------------
+
+def contributions(conn: Connection, user_id: str, order_id: str) -> list[sa.Row]:
+    """What the order added to the member's challenges, the member's parts locked (challenge order)."""
+    return list(conn.execute(
+        sa.text(
+            "SELECT co.challenge_id, co.amount, co.counted, c.challenge_type, c.target, c.title, uc.progress, uc.completed_at, "
+            "uc.claimed_at, uc.reversed_at, uc.claim FROM loyalty.challenge_orders co "
+            "JOIN loyalty.user_challenges uc ON uc.user_id = co.user_id AND uc.challenge_id = co.challenge_id "
+            "JOIN loyalty.challenges c ON c.id = co.challenge_id "
+            "WHERE co.user_id = :u AND co.order_id = :o ORDER BY co.challenge_id FOR UPDATE OF uc, co"
+        ),
+        {"u": user_id, "o": order_id},
+    ))
+
+
+def take_back(conn: Connection, user_id: str, challenge_id: int, order_id: str, n: int, target: int) -> sa.Row:
+    """Takes `n` off the member's progress (and off the order's contribution). An unclaimed
+    completion that falls under the target is undone; a claimed one stays claimed (the caller claws
+    its reward back)."""
+    conn.execute(
+        sa.text("UPDATE loyalty.challenge_orders SET amount = greatest(amount - :n, 0), counted = counted AND amount - :n > 0 "
+                "WHERE user_id = :u AND challenge_id = :id AND order_id = :o"),
+        {"u": user_id, "id": challenge_id, "o": order_id, "n": n},
+    )
+    return conn.execute(
+        sa.text(
+            "UPDATE loyalty.user_challenges SET progress = progress - :n, completed_at = CASE WHEN claimed_at IS NULL "
+            "AND progress - :n < :target THEN NULL ELSE completed_at END WHERE user_id = :u AND challenge_id = :id "
+            "RETURNING progress, completed_at, claimed_at, reversed_at"
+        ),
+        {"u": user_id, "id": challenge_id, "n": n, "target": target},
+    ).one()
+
+
+def mark_reversed(conn: Connection, user_id: str, challenge_id: int, clawback: dict, now: datetime) -> None:
+    conn.execute(
+        sa.text("UPDATE loyalty.user_challenges SET reversed_at = :now, clawback = CAST(:c AS jsonb) "
+                "WHERE user_id = :u AND challenge_id = :id").bindparams(sa.bindparam("c", type_=sa.JSON)),
+        {"u": user_id, "id": challenge_id, "c": clawback, "now": now},
     )
 
 
@@ -124,10 +186,19 @@ def join(conn: Connection, user_id: str, challenge_id: int, today: date, now: da
 
 def part(conn: Connection, user_id: str, challenge_id: int) -> sa.Row | None:
     return conn.execute(
-        sa.text("SELECT progress, joined_at, completed_at, claimed_at, claim FROM loyalty.user_challenges "
+        sa.text("SELECT progress, joined_at, completed_at, claimed_at, claim, reversed_at FROM loyalty.user_challenges "
                 "WHERE user_id = :u AND challenge_id = :id"),
         {"u": user_id, "id": challenge_id},
     ).one_or_none()
+
+
+def set_claim(conn: Connection, user_id: str, challenge_id: int, claim: dict) -> None:
+    """Completes the stored answer of a claim (the badges it awarded), which a repeated claim answers."""
+    conn.execute(
+        sa.text("UPDATE loyalty.user_challenges SET claim = CAST(:claim AS jsonb) WHERE user_id = :u AND challenge_id = :id")
+        .bindparams(sa.bindparam("claim", type_=sa.JSON)),
+        {"u": user_id, "id": challenge_id, "claim": claim},
+    )
 
 
 def mark_claimed(conn: Connection, user_id: str, challenge_id: int, claim: dict, now: datetime) -> bool:
@@ -191,6 +262,13 @@ def joined_by_anyone(conn: Connection, challenge_id: int) -> bool:
     return conn.execute(
         sa.text("SELECT EXISTS (SELECT 1 FROM loyalty.user_challenges WHERE challenge_id = :id)"), {"id": challenge_id}
     ).scalar_one()
+
+
+def reward_badge_users(conn: Connection, code: str) -> list[int]:
+    """Challenges whose reward names the badge `code`."""
+    return list(conn.execute(
+        sa.text("SELECT id FROM loyalty.challenges WHERE reward ->> 'badge_code' = :c ORDER BY id"), {"c": code}
+    ).scalars())
 
 
 def delete(conn: Connection, challenge_id: int) -> bool:

@@ -20,7 +20,8 @@ def _entry(e: leaderboards.Entry | None) -> community_pb2.LeaderboardEntry | Non
     if e is None:
         return None
     return community_pb2.LeaderboardEntry(
-        rank=e.rank, user_id=e.user_id, value=e.total, currency_code=settings().currency, reached_at=timestamp(e.reached_at), is_me=e.is_me
+        rank=e.rank, user_id=e.user_id, value=e.total, currency_code=settings().currency, reached_at=timestamp(e.reached_at), is_me=e.is_me,
+        value_banded=e.banded,
     )
 
 

@@ -6,7 +6,7 @@ No I/O: `day`/`today` (already in the platform timezone) and the settings are ar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -17,7 +17,9 @@ STREAK_TYPES = ("daily_visit", "purchase")
 # Which activity events move which streak: a login counts as a visit.
 STREAK_OF_EVENT = {"VISIT": "daily_visit", "LOGIN": "daily_visit", "PURCHASE": "purchase"}
 # Events that can change anything here; others are ignored without touching the database.
-GAMIFIED_EVENTS = frozenset({"VISIT", "LOGIN", "PURCHASE", "REVIEW"})
+GAMIFIED_EVENTS = frozenset({"VISIT", "LOGIN", "PURCHASE", "PURCHASE_REFUND", "REVIEW"})
+# Events that only move a streak: one on a day already counted changes nothing at all.
+VISIT_EVENTS = frozenset({"VISIT", "LOGIN"})
 
 BADGE_CONDITIONS = ("first_purchase", "review_count", "streak", "category", "amount", "collection", "challenge")
 CHALLENGE_TYPES = ("purchase_count", "purchase_amount", "category", "streak")
@@ -53,6 +55,7 @@ class StreakState:
     last_day: date | None = None
     run_start: date | None = None
     freezes: int = 0
+    run_freezes_used: int = 0  # freezes the current run spent on its gaps (given back if a late day fills one)
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,42 @@ def advance(s: StreakState, day: date, rules: StreakRules) -> StreakStep:
     broken = s.last_day is not None and missed > s.freezes
     used = 0 if broken else missed
     if s.last_day is None or broken:
-        current, run_start = 1, day
+        current, run_start, run_used = 1, day, 0
     else:
-        current, run_start = s.current + 1, s.run_start or day
+        current, run_start, run_used = s.current + 1, s.run_start or day, s.run_freezes_used + used
     reached = tuple((d, p) for d, p in sorted(rules.milestones.items()) if d == current)
     freezes = s.freezes - used
     earned = min(int(current in rules.freeze_milestones), max(rules.max_freezes - freezes, 0))
-    state = StreakState(current, max(s.max, current), day, run_start, freezes + earned)
+    state = StreakState(current, max(s.max, current), day, run_start, freezes + earned, run_used)
     return StreakStep(state, True, current > s.max, broken, s.current if broken else 0, used, reached, earned)
+
+
+def rebuild(s: StreakState, days: Sequence[date], rules: StreakRules) -> StreakStep:
+    """The streak after a late event added an active day before `s.last_day`; `days` are every
+    active day counted up to `s.last_day`, the late one included, newest first.
+
+    The current run is rebuilt from the stored days as they would have been counted in order: walking
+    back from the last day, each gap of missed days is bridged while freezes last, the freezes being
+    those the member holds plus those the run had spent (so a late day that fills a gap bridged by a
+    freeze gives that freeze back). The run only grows: milestones between the old and the new length
+    are reached now (their points keyed by the new run start, so a milestone the same run start
+    already paid is not paid twice), and freeze milestones among them earn freezes up to the cap.
+    `advanced` is False when the late day joins no run (it is only stored)."""
+    budget = s.freezes + s.run_freezes_used
+    used, count, start = 0, 1, days[0]
+    for prev in days[1:]:
+        gap = (start - prev).days - 1
+        if gap > budget - used:
+            break
+        used, count, start = used + gap, count + 1, prev
+    if count <= s.current:
+        return StreakStep(s, False, False, False, 0, 0, (), 0)
+    reached = tuple((d, p) for d, p in sorted(rules.milestones.items()) if s.current < d <= count)
+    freezes = budget - used
+    crossed = sum(1 for d in rules.freeze_milestones if s.current < d <= count)
+    earned = min(crossed, max(rules.max_freezes - freezes, 0))
+    state = StreakState(count, max(s.max, count), s.last_day, start, freezes + earned, used)
+    return StreakStep(state, True, count > s.max, False, 0, 0, reached, earned)
 
 
 def alive(s: StreakState, today: date) -> int:
@@ -110,16 +141,59 @@ def next_milestone(current: int, milestones: Mapping[int, int]) -> int | None:
 
 # ---- counters ------------------------------------------------------------------------------------
 
-def counters_for(event_type: str, amount: int, category: str | None) -> list[tuple[str, int]]:
-    """(counter, delta) an event adds. Badges compare these with their targets."""
-    if event_type == "PURCHASE":
-        out = [("purchases", 1), ("purchase_amount", max(amount, 0))]
-        if category:
-            out += [(f"category_count:{category}", 1), (f"category_amount:{category}", max(amount, 0))]
+@dataclass(frozen=True)
+class OrderTotals:
+    """An order as gamification counts it: PURCHASE events seen, amounts purchased and refunded."""
+
+    purchases: int = 0
+    purchased: int = 0
+    refunded: int = 0
+
+    @property
+    def counted(self) -> int:
+        """1 while the order counts as a purchase: purchased and not fully refunded."""
+        return int(self.purchases > 0 and (self.purchased > self.refunded or self.refunded == 0))
+
+    @property
+    def net(self) -> int:
+        return max(self.purchased - self.refunded, 0) if self.purchases else 0
+
+
+@dataclass(frozen=True)
+class OrderMove:
+    count: int  # +1 when the order starts counting as a purchase, -1 when a refund empties it
+    amount: int  # what the order's net amount moved (negative for a refund)
+
+    def counters(self, category: str | None) -> list[tuple[str, int]]:
+        """(counter, delta) the move adds. Badges compare these with their targets."""
+        out: list[tuple[str, int]] = []
+        if self.count:
+            out += [("purchases", self.count)] + ([(f"category_count:{category}", self.count)] if category else [])
+        if self.amount:
+            out += [("purchase_amount", self.amount)] + ([(f"category_amount:{category}", self.amount)] if category else [])
         return out
-    if event_type == "REVIEW":
-        return [("reviews", 1)]
-    return []
+
+
+def order_move(before: OrderTotals, after: OrderTotals) -> OrderMove:
+    """What a purchase or refund of an order moves: a refund takes back exactly what its order added
+    (its share of the amount; the purchase itself once nothing of the order is left), whatever order
+    the two events arrive in."""
+    return OrderMove(after.counted - before.counted, after.net - before.net)
+
+
+def refund_take(challenge_type: str, contributed: int, counted: bool, drop: OrderMove) -> int:
+    """What a refund takes back from a challenge the order added to: purchase_amount loses up to the
+    order's contribution; counting challenges lose the purchase once the order no longer counts."""
+    if challenge_type == "purchase_amount":
+        return min(contributed, max(-drop.amount, 0))
+    return int(counted and drop.count < 0)
+
+
+def review_counts(user_id: str, recorded_by: str | None) -> bool:
+    """A REVIEW counts towards badges only when a trusted backend recorded it: a user token may
+    record only its own events, so an event recorded by the member themselves (or by nobody known)
+    is self-reported and would let anyone mint review badges."""
+    return bool(recorded_by) and recorded_by != user_id
 
 
 def streak_counter(streak_type: str) -> str:
@@ -214,16 +288,13 @@ def challenge_rule(challenge_type: str, value: dict, path: str = "target_value")
     return rule, p
 
 
-def challenge_step(challenge_type: str, event_type: str, amount: int) -> int:
-    """What one event adds to a counting challenge (streak challenges follow the streak instead)."""
-    if event_type != "PURCHASE":
-        return 0
-    return max(amount, 0) if challenge_type == "purchase_amount" else 1
-
-
-def streak_progress(streak: int, joined_day: date, day: date) -> int:
-    """A streak challenge counts only the run's days since joining."""
-    return min(streak, (day - joined_day).days + 1)
+def merged_tokens(tokens: list[dict]) -> list[tuple[str, int]]:
+    """A reward's tokens, one amount per type (definitions refuse repeats; rows saved before that
+    are merged rather than posted twice under one idempotency key)."""
+    out: dict[str, int] = {}
+    for t in tokens:
+        out[t["token_type"]] = out.get(t["token_type"], 0) + int(t["amount"])
+    return list(out.items())
 
 
 def days_left(end_date: date, today: date) -> int:
@@ -235,9 +306,13 @@ def check_reward(reward: dict, token_types: tuple[str, ...], path: str = "reward
     p: list[FieldViolation] = []
     if reward.get("points", 0) < 0:
         p.append(FieldViolation(f"{path}.points", "must not be negative"))
+    seen: set[str] = set()
     for i, t in enumerate(reward.get("tokens", [])):
         if t.get("token_type") not in token_types:
             p.append(FieldViolation(f"{path}.tokens[{i}].token_type", f"must be one of {', '.join(token_types)}"))
+        elif t["token_type"] in seen:
+            p.append(FieldViolation(f"{path}.tokens[{i}].token_type", "must not repeat a token type: give one amount per type"))
+        seen.add(t.get("token_type"))
         if not 1 <= t.get("amount", 0) <= 1_000_000:
             p.append(FieldViolation(f"{path}.tokens[{i}].amount", "must be from 1 to 1000000"))
     return p

@@ -19,14 +19,15 @@ appended deltas) plus a count over the index inside the member's own band.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from services.common import db, pagination
+from services.common import db, metrics, pagination
 from services.common.config import settings
 from services.common.errors import (
     FailedPrecondition,
@@ -34,6 +35,8 @@ from services.common.errors import (
     InvalidArgument,
     NotFound,
 )
+
+log = logging.getLogger("engage.loyalty")
 
 PERIODS = {"monthly": "MONTHLY", "weekly": "WEEKLY"}
 SCOPES = ("global", "friends")
@@ -112,14 +115,32 @@ WITH changed AS (
 )
 
 
+_CLOSED = sa.text(
+    "SELECT c.period FROM loyalty.leaderboard_closes c "
+    "JOIN unnest(CAST(:periods AS text[]), CAST(:starts AS date[])) AS x(p, s) ON c.period = x.p AND c.period_start = x.s"
+)
+
+
 def count(conn: Connection, user_id: str, day: date, delta: int, at: datetime) -> None:
     """Moves the member's monthly and weekly totals of the periods holding `day` (the order's
     purchase day) by `delta`, the change of the order's counted spend, and their bands. The caller
-    holds the member."""
-    if delta:
-        periods = list(PERIODS.values())
-        conn.execute(_ADD if delta > 0 else _SUBTRACT, {"u": user_id, "d": delta, "at": at, "periods": periods,
-                                                        "starts": [period_start(p, day) for p in periods]})
+    holds the member. A period already closed (its snapshot taken) is left as it is: the event is
+    late (past LOYALTY_LEADERBOARD_CLOSE_DELAY_HOURS), so it is logged and counted in
+    `engage_loyalty_leaderboard_late_events_total` instead."""
+    if not delta:
+        return
+    periods = list(PERIODS.values())
+    starts = [period_start(p, day) for p in periods]
+    closed = set(conn.execute(_CLOSED, {"periods": periods, "starts": starts}).scalars())
+    for p, s in zip(periods, starts, strict=True):
+        if p in closed:
+            metrics.LEADERBOARD_LATE_EVENTS.labels(p).inc()
+            log.warning("order event in a closed leaderboard period, not counted",
+                        extra={"fields": {"user_id": user_id, "period": p, "period_start": s.isoformat(), "delta": delta}})
+    keep = [(p, s) for p, s in zip(periods, starts, strict=True) if p not in closed]
+    if keep:
+        conn.execute(_ADD if delta > 0 else _SUBTRACT, {"u": user_id, "d": delta, "at": at, "periods": [p for p, _ in keep],
+                                                        "starts": [s for _, s in keep]})
 
 
 # Folds the appended deltas into the bands. Concurrent folds cannot count a delta twice: a delta
@@ -194,9 +215,18 @@ SELECT rank, user_id, total, reached_at, pos FROM ranked WHERE pos <= :n OR user
 class Entry:
     rank: int
     user_id: str  # masked for members other than the caller, unless the caller is trusted
-    total: int
-    reached_at: datetime
+    total: int  # banded for other members in the friends scope, unless the caller is trusted
+    reached_at: datetime | None  # None for other members, unless the caller is trusted
     is_me: bool
+    banded: bool = False
+
+
+def banded(total: int) -> int:
+    """A friend's total as a member sees it: cut down to two significant digits (153,420 shows as
+    150,000). Friends are few and known by name, so an exact figure would tell what that person
+    spent; ranks are still computed on the exact totals."""
+    unit = 10 ** max(len(str(total)) - 2, 0)
+    return total - total % unit
 
 
 @dataclass(frozen=True)
@@ -209,14 +239,21 @@ class Board:
     me: Entry | None  # None while the caller has no total in the period
 
 
-def _entry(row, me: str, reveal: bool) -> Entry:
-    mine = row.user_id == me
-    return Entry(row.rank, row.user_id if mine or reveal else mask(row.user_id), row.total, row.reached_at, mine)
+def _entry(row, me: str, reveal: bool, friends: bool = False) -> Entry:
+    """The caller's own entry is exact. For other members an untrusted caller sees a masked id, no
+    `reached_at` (when someone bought is theirs to know: the tie order of the list already tells who
+    was first) and, among friends, a banded total."""
+    if row.user_id == me or reveal:
+        return Entry(row.rank, row.user_id, row.total, row.reached_at, row.user_id == me)
+    band = friends and banded(row.total) != row.total
+    return Entry(row.rank, mask(row.user_id), banded(row.total) if friends else row.total, None, False, band)
 
 
 def board(user_id: str, period: str, scope: str = "global", *, reveal: bool = False, now: datetime | None = None) -> Board:
-    """The top 100 of the period holding `now` (or of the member's friends), and the member's own
-    entry wherever they stand. Other members' ids are masked unless `reveal` (admins, services)."""
+    """The top 100 of the period holding `now` (or of the member's friends: whoever referred them and
+    whoever they referred, direct links only), and the member's own entry wherever they stand.
+    Unless `reveal` (admins, services), other members' ids are masked, their `reached_at` omitted
+    and, among friends, their totals banded (`banded`)."""
     p = parse_period(period)
     scope = (scope or "global").lower()
     if scope not in SCOPES:
@@ -231,31 +268,31 @@ def board(user_id: str, period: str, scope: str = "global", *, reveal: bool = Fa
         else:
             top = list(conn.execute(_TOP, params))
             mine = conn.execute(_MINE, params).one_or_none()
+    friends = scope == "friends"
     return Board(
-        p, scope, start, period_end(p, start), [_entry(r, user_id, reveal) for r in top],
-        _entry(mine, user_id, reveal) if mine else None,
+        p, scope, start, period_end(p, start), [_entry(r, user_id, reveal, friends) for r in top],
+        _entry(mine, user_id, reveal, friends) if mine else None,
     )
 
 
 # ---- closing a period -----------------------------------------------------------------------------
 
-# Claims the period and copies its standings in one statement: a second run (or a concurrent one,
-# which waits on the claim) finds the claim taken and copies nothing.
-_CLOSE = sa.text(
+_CLOSE_LOCK = 0x4C4C_4243  # with hashtext(period:start): one closer per period ("LLBC")
+
+# The standings are copied first and the period claimed after, in one transaction under the
+# period's advisory lock: a second closer waits, then finds the claim. A trigger refuses snapshot
+# rows for a period already claimed, so the claim must come last.
+_COPY = sa.text(
     """
-WITH claim AS (
-  INSERT INTO loyalty.leaderboard_closes (period, period_start, period_end, entries, closed_at)
-  SELECT :p, :s, :e, count(*), :now FROM loyalty.leaderboard_totals WHERE period = :p AND period_start = :s AND total > 0
-  ON CONFLICT DO NOTHING RETURNING entries
-), copied AS (
-  INSERT INTO loyalty.leaderboard_snapshots (period, period_start, position, rank, user_id, total, reached_at)
-  SELECT period, period_start, row_number() OVER (ORDER BY total DESC, reached_at, user_id), rank() OVER (ORDER BY total DESC),
-         user_id, total, reached_at
-  FROM loyalty.leaderboard_totals
-  WHERE period = :p AND period_start = :s AND total > 0 AND EXISTS (SELECT 1 FROM claim)
-)
-SELECT entries FROM claim
+INSERT INTO loyalty.leaderboard_snapshots (period, period_start, position, rank, user_id, total, reached_at)
+SELECT period, period_start, row_number() OVER (ORDER BY total DESC, reached_at, user_id), rank() OVER (ORDER BY total DESC),
+       user_id, total, reached_at
+FROM loyalty.leaderboard_totals
+WHERE period = :p AND period_start = :s AND total > 0
 """
+)
+_CLAIM = sa.text(
+    "INSERT INTO loyalty.leaderboard_closes (period, period_start, period_end, entries, closed_at) VALUES (:p, :s, :e, :n, :now)"
 )
 
 
@@ -267,32 +304,95 @@ class Closed:
     already: bool
 
 
-def close_period(period: str, start: date, *, now: datetime | None = None) -> Closed:
-    """Snapshots the final standings of a period that has ended, once. Refused with
-    FAILED_PRECONDITION PERIOD_NOT_OVER while it runs (in the platform timezone)."""
+def closes_at(period: str, start: date, delay_hours: int | None = None, timezone: str | None = None) -> datetime:
+    """When a period may be closed: LOYALTY_LEADERBOARD_CLOSE_DELAY_HOURS (default 24) after its end
+    (midnight in the platform timezone), so events delayed in the queues still reach the snapshot."""
+    delay = settings().loyalty_leaderboard_close_delay_hours if delay_hours is None else delay_hours
+    end = period_end(period, period_start(period, start))
+    return (datetime.combine(end, time(0), tzinfo=ZoneInfo(timezone or settings().timezone)) + timedelta(hours=delay)).astimezone(UTC)
+
+
+def close_period(period: str, start: date, *, now: datetime | None = None, delay_hours: int | None = None) -> Closed:
+    """Snapshots the final standings of a period once. Refused with FAILED_PRECONDITION
+    PERIOD_NOT_OVER until `closes_at` (the period's end plus the close delay)."""
     now = now or datetime.now(UTC)
     start = period_start(period, start)
     end = period_end(period, start)
-    if today(now) < end:
-        raise FailedPrecondition("PERIOD_NOT_OVER", f"the {period.lower()} period starting {start} ends on {end}",
-                                 metadata={"period_end": end.isoformat()})
+    due = closes_at(period, start, delay_hours)
+    if now < due:
+        raise FailedPrecondition("PERIOD_NOT_OVER", f"the {period.lower()} period starting {start} can be closed from {due.isoformat()}",
+                                 metadata={"period_end": end.isoformat(), "closes_at": due.isoformat()})
+    key = {"p": period, "s": start}
     with db.transaction() as conn:
         conn.execute(sa.text("SET LOCAL statement_timeout = '10min'"))  # a million rows copied in one statement
-        n = conn.execute(_CLOSE, {"p": period, "s": start, "e": end, "now": now}).scalar()
-    return Closed(period, start, n or 0, n is None)
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k, hashtext(:p || ':' || CAST(:s AS text)))"), {"k": _CLOSE_LOCK, **key})
+        if conn.execute(sa.text("SELECT 1 FROM loyalty.leaderboard_closes WHERE period = :p AND period_start = :s"), key).first():
+            return Closed(period, start, 0, True)
+        n = conn.execute(_COPY, key).rowcount
+        conn.execute(_CLAIM, {**key, "e": end, "n": n, "now": now})
+    return Closed(period, start, n, False)
 
 
 def close_due(now: datetime | None = None, lookback: int = 2) -> list[Closed]:
-    """The scheduled job: closes the last `lookback` ended periods of each kind (a missed run is
-    caught up by the next); periods already closed are left as they are."""
+    """The scheduled job: closes the last `lookback` ended periods of each kind whose close delay is
+    over (a missed run is caught up by the next; one still inside its delay waits for a later run);
+    periods already closed are left as they are."""
     now = now or datetime.now(UTC)
     out = []
     for p in PERIODS.values():
         start = period_start(p, today(now))
         for _ in range(lookback):
             start = previous_start(p, start)
-            out.append(close_period(p, start, now=now))
+            if now >= closes_at(p, start):
+                out.append(close_period(p, start, now=now))
     return out
+
+
+# ---- pruning ---------------------------------------------------------------------------------------
+
+_PRUNE_TOTALS = sa.text(
+    """
+DELETE FROM loyalty.leaderboard_totals t
+WHERE (t.period, t.period_start, t.user_id) IN (
+  SELECT o.period, o.period_start, o.user_id FROM loyalty.leaderboard_totals o
+  JOIN loyalty.leaderboard_closes c ON c.period = o.period AND c.period_start = o.period_start
+  WHERE c.period_end <= :cutoff LIMIT :batch
+)
+"""
+)
+_PRUNE_LADDER = [
+    sa.text(f"DELETE FROM loyalty.{table} x USING loyalty.leaderboard_closes c "
+            "WHERE x.period = c.period AND x.period_start = c.period_start AND c.period_end <= :cutoff")
+    for table in ("leaderboard_bands", "leaderboard_band_deltas")
+]
+
+
+def prune_cutoff(now: datetime, retain_months: int | None = None) -> date:
+    """Closed periods that ended on or before this day are pruned: the first day of the month
+    LOYALTY_LEADERBOARD_RETAIN_MONTHS (default 3) before the current one."""
+    months = settings().loyalty_leaderboard_retain_months if retain_months is None else retain_months
+    first = period_start("MONTHLY", today(now))
+    index = first.year * 12 + first.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def prune_closed(now: datetime | None = None, *, retain_months: int | None = None, batch: int = 50_000) -> int:
+    """The daily job: deletes the live totals, bands and band deltas of closed periods older than
+    the retention (their snapshots keep the final standings), set-based in batches of `batch` rows
+    (one transaction each, so no long lock). Periods never closed are kept. Returns the totals
+    deleted."""
+    cutoff = prune_cutoff(now or datetime.now(UTC), retain_months)
+    deleted = 0
+    while True:
+        with db.transaction() as conn:
+            n = conn.execute(_PRUNE_TOTALS, {"cutoff": cutoff, "batch": batch}).rowcount
+        deleted += n
+        if n < batch:
+            break
+    with db.transaction() as conn:
+        for statement in _PRUNE_LADDER:
+            conn.execute(statement, {"cutoff": cutoff})
+    return deleted
 
 
 def snapshot(period: str, start: date, size: int, token: str) -> tuple[sa.Row, list[sa.Row], str]:

@@ -224,6 +224,7 @@ class Streak(Base):
         sa.CheckConstraint("streak_type IN ('daily_visit', 'purchase')", name="known_type"),
         sa.CheckConstraint("current_count >= 0 AND max_count >= current_count", name="counts"),
         sa.CheckConstraint("freezes >= 0", name="freezes_not_negative"),
+        sa.CheckConstraint("run_freezes_used >= 0", name="run_freezes_used_not_negative"),
         {"schema": SCHEMA},
     )
 
@@ -235,6 +236,20 @@ class Streak(Base):
     run_start: Mapped[date | None] = mapped_column(sa.Date)
     freezes: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
     updated_at: Mapped[datetime]
+    # Freezes the current run spent bridging its gaps: given back when a late day fills one.
+    run_freezes_used: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
+
+
+class StreakDay(Base):
+    """Every active day counted per member and type, so a late event for an earlier day rebuilds
+    the run (and a day already here is a no-op read)."""
+
+    __tablename__ = "streak_days"
+    __table_args__ = {"schema": SCHEMA}
+
+    user_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    streak_type: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
 
 
 class GamificationEvent(Base):
@@ -243,7 +258,7 @@ class GamificationEvent(Base):
     event, and whichever comes second answers the stored outcome."""
 
     __tablename__ = "gamification_events"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (sa.Index("ix_gamification_events_processed_at", "processed_at"), {"schema": SCHEMA})
 
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.Text)
@@ -251,6 +266,21 @@ class GamificationEvent(Base):
     occurred_at: Mapped[datetime]
     outcome: Mapped[dict] = mapped_column(JSONB, server_default=sa.text("'{}'::jsonb"))
     processed_at: Mapped[datetime]
+
+
+class GamificationOrder(Base):
+    """What one order added to the member's purchase counters (an order counts as one purchase while
+    not fully refunded, with its amount net of refunds), so a refund takes back exactly its part."""
+
+    __tablename__ = "gamification_orders"
+    __table_args__ = {"schema": SCHEMA}
+
+    user_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    order_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    category: Mapped[str | None] = mapped_column(sa.Text)
+    purchases: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
+    purchased: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
+    refunded: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
 
 
 class UserCounter(Base):
@@ -363,6 +393,28 @@ class UserChallenge(Base):
     completed_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
     claim: Mapped[dict | None] = mapped_column(JSONB)
+    # Set when refunds took a claimed challenge back under its target and its reward was clawed back.
+    reversed_at: Mapped[datetime | None]
+    clawback: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class ChallengeOrder(Base):
+    """What one order added to a member's challenge (amount, or whether it counted as a purchase),
+    so a refund of the order takes that part back."""
+
+    __tablename__ = "challenge_orders"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["user_id", "challenge_id"], [f"{SCHEMA}.user_challenges.user_id", f"{SCHEMA}.user_challenges.challenge_id"]
+        ),
+        {"schema": SCHEMA},
+    )
+
+    user_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    order_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
+    counted: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
 
 
 # ---- streaks, badges and challenges: tables go above this line

@@ -540,6 +540,32 @@ def spend(
     return _entry(row, takes), False
 
 
+def claw_back(
+    conn: Connection, *, user_id: str, points: int, key: str, reason: str, label: str, meta: dict, now: datetime
+) -> tuple[int, int]:
+    """Takes back `points` an earlier grant gave whose cause was undone (a challenge reward whose
+    purchases were refunded): what the member holds now is debited (oldest-expiring lots first, one
+    entry keyed `key`), the rest is added to their debt, paid first from any later credit, so the
+    balance never goes below zero. Returns (taken, added to debt). The caller holds the account row
+    and makes this happen once."""
+    lock_account(conn, user_id, now)
+    settle(conn, [user_id], now)
+    have = conn.execute(sa.text("SELECT balance FROM loyalty.accounts WHERE user_id = :u"), {"u": user_id}).scalar_one()
+    taken = min(have, points)
+    if taken:
+        after = conn.execute(_DEBIT, {"u": user_id, "n": taken, "now": now}).scalar_one()
+        takes = _take(conn, user_id, taken, now)
+        if sum(t.points for t in takes) != taken:
+            raise RuntimeError(f"lots of {user_id} do not cover the balance")
+        row = _write_entry(conn, user_id=user_id, delta=-taken, balance=after, reason=reason, source="clawback", label=label,
+                           meta={**meta, "debt_added": points - taken}, key=key, now=now)
+        _moves(conn, takes, row.id, "SPEND", now)
+    if points > taken:
+        conn.execute(sa.text("UPDATE loyalty.accounts SET debt = debt + :n, updated_at = :now WHERE user_id = :u"),
+                     {"u": user_id, "n": points - taken, "now": now})
+    return taken, points - taken
+
+
 @dataclass(frozen=True)
 class TakenBack:
     taken: int  # spendable points taken (in the entry): from the order's lots and, for spent ones, others

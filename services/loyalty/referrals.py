@@ -9,19 +9,28 @@ Rules (each one tested):
   first purchase (FAILED_PRECONDITION ALREADY_PURCHASED), and never one that closes a cycle (the
   referrer, or anyone above them, is the member: FAILED_PRECONDITION REFERRAL_CYCLE).
 - Unknown, malformed and own codes are failed attempts; more than LOYALTY_REFERRAL_FAILED_ATTACH_LIMIT
-  within an hour are answered RESOURCE_EXHAUSTED TOO_MANY_ATTEMPTS (codes cannot be enumerated).
-- The referee's first purchase decides, once: at least LOYALTY_REFERRAL_MIN_PURCHASE and both sides
-  earn their points as lots held pending until the clawback window (LOYALTY_REFERRAL_CLAWBACK_DAYS)
-  ends, when the points sweep releases them; below the floor, the referral never pays.
-- A refund of that purchase inside the window that leaves it below the floor cancels both held lots.
-- A referrer is rewarded for at most LOYALTY_REFERRAL_MONTHLY_CAP referrals per calendar month; the
-  referee of a capped referral is still rewarded.
+  within an hour are answered RESOURCE_EXHAUSTED TOO_MANY_ATTEMPTS (codes cannot be enumerated). The
+  count and the recording of a failure happen under one per-member advisory lock, in one
+  transaction, so parallel guesses cannot all pass the count; old attempts are pruned hourly.
+- The referee's first purchase processed while attached decides, once: it pays when it was made
+  (`occurred_at`) after the code was attached, and its order's net (purchases minus refunds already
+  processed: a refund may arrive before its purchase) is at least LOYALTY_REFERRAL_MIN_PURCHASE, with
+  no refund of it known yet. Both sides then earn their points as lots held pending until the
+  clawback window (LOYALTY_REFERRAL_CLAWBACK_DAYS from the purchase's `occurred_at`) ends, when the
+  points sweep releases them; otherwise the referral never pays (NOT_QUALIFIED).
+- Any refund of that purchase made (`occurred_at`) inside the window reverses both rewards (the
+  issue's rule), whenever it is processed: held lots are cancelled; lots already released are taken
+  back through `points.take_back` (spent points charged to other lots, the rest as debt, never a
+  negative balance).
+- A referrer is rewarded for at most LOYALTY_REFERRAL_MONTHLY_CAP referrals per calendar month (of the
+  purchase, in the platform timezone); the referee of a capped referral is still rewarded.
 
-Locks: attaching takes the referee's member row, then one transaction-level advisory lock shared by
-every attach (the cycle check reads the whole chain above the referrer, which another attach could
-be extending; attaches are rare, so serializing them costs nothing). A purchase holds the referee's
-member and account rows (record_order_event), then takes the referrer's account row, which also
-serializes the referrer's monthly cap count.
+Locks: attaching takes the member's attempt lock (advisory, per member), their member row, then
+one transaction-level advisory lock shared by every attach (the cycle check reads the whole chain
+above the referrer, which another attach could be extending; attaches are rare, so serializing them
+costs nothing). A purchase holds the referee's member and account rows (record_order_event), then
+takes the referrer's account row, which also serializes the referrer's monthly cap count; a
+clawback takes the same two in the same order.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: codes are read al
 CODE_LENGTH = 10
 ATTEMPT_WINDOW = timedelta(hours=1)
 _ATTACH_LOCK = 0x4C52_4546  # pg_advisory_xact_lock key of attaches ("LREF")
+_ATTEMPT_LOCK = 0x4C52_4141  # with hashtext(user_id): one member's attempts ("LRAA")
 
 
 @dataclass(frozen=True)
@@ -145,19 +155,31 @@ def attach(user_id: str, code: str, *, now: datetime | None = None, rules: Rules
     now = now or datetime.now(UTC)
     r = rules or current_rules()
     code = normalize(code)
-    try:
-        return db.retrying(lambda conn: _attach(conn, user_id, code, now, r))
-    except DomainError as e:
-        if e.reason in _COUNTED:  # recorded apart: the refused transaction rolled back
-            with db.transaction() as conn:
-                conn.execute(
-                    sa.text("INSERT INTO loyalty.referral_attempts (user_id, reason, attempted_at) VALUES (:u, :r, :now)"),
-                    {"u": user_id, "r": e.reason, "now": now},
-                )
-        raise
+
+    def run(conn: Connection) -> Attached | DomainError:
+        # One member's attempts run one at a time: the count below and the recording of a failure
+        # are one critical section, so parallel guesses cannot all pass the limit.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k, hashtext(:u))"), {"k": _ATTEMPT_LOCK, "u": user_id})
+        _check_attempts(conn, user_id, now, r)
+        try:
+            with conn.begin_nested():  # a refused attach leaves nothing but its recorded attempt
+                return _attach(conn, user_id, code, now, r)
+        except DomainError as e:
+            if e.reason not in _COUNTED:
+                raise
+            conn.execute(
+                sa.text("INSERT INTO loyalty.referral_attempts (user_id, reason, attempted_at) VALUES (:u, :r, :now)"),
+                {"u": user_id, "r": e.reason, "now": now},
+            )
+            return e  # committed with the attempt, raised after
+
+    out = db.retrying(run)
+    if isinstance(out, DomainError):
+        raise out
+    return out
 
 
-def _attach(conn: Connection, user_id: str, code: str, now: datetime, r: Rules) -> Attached:
+def _check_attempts(conn: Connection, user_id: str, now: datetime, r: Rules) -> None:
     failures = conn.execute(
         sa.text("SELECT count(*) FROM loyalty.referral_attempts WHERE user_id = :u AND attempted_at > :since"),
         {"u": user_id, "since": now - ATTEMPT_WINDOW},
@@ -165,6 +187,18 @@ def _attach(conn: Connection, user_id: str, code: str, now: datetime, r: Rules) 
     if failures >= r.failed_attach_limit:
         raise ResourceExhausted("TOO_MANY_ATTEMPTS", "too many refused referral codes; try again later",
                                 metadata={"limit": str(r.failed_attach_limit), "window_seconds": str(int(ATTEMPT_WINDOW.total_seconds()))})
+
+
+def prune_attempts(now: datetime | None = None) -> int:
+    """The hourly job: deletes the attempts older than the window (they no longer count), in one
+    set-based statement. Returns how many."""
+    now = now or datetime.now(UTC)
+    with db.transaction() as conn:
+        return conn.execute(sa.text("DELETE FROM loyalty.referral_attempts WHERE attempted_at <= :since"),
+                            {"since": now - ATTEMPT_WINDOW}).rowcount
+
+
+def _attach(conn: Connection, user_id: str, code: str, now: datetime, r: Rules) -> Attached:
     if not well_formed(code):
         raise InvalidArgument("INVALID_REFERRAL_CODE", "this is not a referral code",
                               violations=[FieldViolation("code", f"must be {CODE_LENGTH} letters and digits")])
@@ -194,9 +228,10 @@ def _attach(conn: Connection, user_id: str, code: str, now: datetime, r: Rules) 
 # ---- the referee's purchases (inside record_order_event's transaction) ---------------------------
 
 def on_order_event(conn: Connection, event: dict, order: sa.Row, now: datetime, r: Rules | None = None) -> None:
-    """A referee's first purchase qualifies (or not) their referral; a refund of it inside the
-    clawback window that leaves it under the floor reverses both rewards. The caller holds the
-    referee's member and account rows."""
+    """A referee's first purchase qualifies (or not) their referral; any refund of it that happened
+    inside the clawback window reverses both rewards, whenever it is processed. Windows run on the
+    events' own `occurred_at`, not on processing time. The caller holds the referee's member and
+    account rows (and settled the account)."""
     r = r or current_rules()
     user = event["user_id"]
     if event["event_type"] == "PURCHASE":
@@ -204,14 +239,14 @@ def on_order_event(conn: Connection, event: dict, order: sa.Row, now: datetime, 
             sa.text(f"SELECT {_COLUMNS} FROM loyalty.referrals WHERE referee_id = :u AND state = 'ATTACHED' FOR UPDATE"), {"u": user}
         ).one_or_none()
         if ref is not None:
-            _qualify(conn, ref, event, now, r)
+            _qualify(conn, ref, event, order, now, r)
     else:
         ref = conn.execute(
             sa.text(f"SELECT {_COLUMNS} FROM loyalty.referrals WHERE referee_id = :u AND state = 'QUALIFIED' AND order_id = :o "
-                    "AND release_at > :now FOR UPDATE"),
-            {"u": user, "o": event["order_id"], "now": now},
+                    "AND release_at > :at FOR UPDATE"),
+            {"u": user, "o": event["order_id"], "at": event["occurred_at"]},
         ).one_or_none()
-        if ref is not None and order.purchased - order.refunded < r.min_purchase:
+        if ref is not None:
             _reverse(conn, ref, now)
 
 
@@ -219,17 +254,37 @@ def _keys(referee_id: str) -> tuple[str, str]:
     return f"referral:{referee_id}:referee", f"referral:{referee_id}:referrer"
 
 
-def _qualify(conn: Connection, ref: sa.Row, event: dict, now: datetime, r: Rules) -> None:
-    amount, order_id = event["amount"], event["order_id"]
-    if amount < r.min_purchase:
+def _lot_order(referee_id: str) -> str:
+    """The `order_id` of both referral lots: what `points.take_back` takes them back by."""
+    return f"referral:{referee_id}"
+
+
+def disqualified(occurred_at: datetime, attached_at: datetime, purchased: int, refunded: int, r: Rules) -> str | None:
+    """Why a first purchase does not pay (None when it does): made before the code was attached
+    (processed late), or its order's net (purchases minus refunds already processed, which may
+    arrive before their purchase) under the floor, or any refund of it already known (a refund
+    inside the clawback window reverses both rewards, so it never pays)."""
+    if occurred_at < attached_at:
+        return "BEFORE_ATTACH"
+    if purchased - refunded < r.min_purchase:
+        return "UNDER_FLOOR"
+    if refunded > 0:
+        return "REFUNDED"
+    return None
+
+
+def _qualify(conn: Connection, ref: sa.Row, event: dict, order: sa.Row, now: datetime, r: Rules) -> None:
+    order_id, at = event["order_id"], event["occurred_at"]
+    net = order.purchased - order.refunded
+    if disqualified(at, ref.attached_at, order.purchased, order.refunded, r) is not None:
         conn.execute(
             sa.text("UPDATE loyalty.referrals SET state = 'NOT_QUALIFIED', order_id = :o, first_purchase = :a, qualified_at = :now "
                     "WHERE referee_id = :u"),
-            {"u": ref.referee_id, "o": order_id, "a": amount, "now": now},
+            {"u": ref.referee_id, "o": order_id, "a": max(net, 0), "now": now},
         )
         return
-    release_at = now + timedelta(days=r.clawback_days)
-    month = leaderboards.period_start("MONTHLY", leaderboards.today(now, r.timezone))
+    release_at = at + timedelta(days=r.clawback_days)  # from the purchase, not from when it was processed
+    month = leaderboards.period_start("MONTHLY", leaderboards.today(at, r.timezone))  # the purchase's month
     points.lock_account(conn, ref.referrer_id, now)  # serializes the referrer's cap count
     rewarded = conn.execute(
         sa.text("SELECT count(*) FROM loyalty.referrals WHERE referrer_id = :r AND reward_month = :m "
@@ -238,7 +293,8 @@ def _qualify(conn: Connection, ref: sa.Row, event: dict, now: datetime, r: Rules
     ).scalar_one()
     capped = rewarded >= r.monthly_cap
     referee_key, referrer_key = _keys(ref.referee_id)
-    common = {"reason": "REFERRAL", "source": "referral", "available_at": release_at, "expiry_days": r.expiry_days, "now": now}
+    common = {"reason": "REFERRAL", "source": "referral", "available_at": release_at, "expiry_days": r.expiry_days, "now": now,
+              "order_id": _lot_order(ref.referee_id)}
     meta = {"referee_id": ref.referee_id, "referrer_id": ref.referrer_id, "order_id": order_id}
     if r.referee_points > 0:
         points.grant_points(conn, user_id=ref.referee_id, points=r.referee_points, idempotency_key=referee_key,
@@ -252,27 +308,24 @@ def _qualify(conn: Connection, ref: sa.Row, event: dict, now: datetime, r: Rules
             "reward_month = :m, release_at = :rel, referee_points = :ep, referrer_points = :rp, referrer_capped = :capped "
             "WHERE referee_id = :u"
         ),
-        {"u": ref.referee_id, "o": order_id, "a": amount, "now": now, "m": month, "rel": release_at,
+        {"u": ref.referee_id, "o": order_id, "a": net, "now": now, "m": month, "rel": release_at,
          "ep": r.referee_points, "rp": 0 if capped else r.referrer_points, "capped": capped},
     )
 
 
-# Cancels the still-held referral lots: never spendable, so no ledger entry (as a refund's CANCEL).
-_CANCEL = sa.text(
-    """
-WITH held AS (
-  SELECT id, remaining FROM loyalty.lots WHERE idempotency_key = ANY(:keys) AND released_at IS NULL AND remaining > 0 FOR UPDATE
-), gone AS (
-  UPDATE loyalty.lots l SET remaining = 0 FROM held WHERE l.id = held.id RETURNING l.id, held.remaining
-)
-INSERT INTO loyalty.lot_moves (lot_id, entry_id, kind, points, created_at) SELECT id, NULL, 'CANCEL', remaining, :now FROM gone
-"""
-)
-
-
 def _reverse(conn: Connection, ref: sa.Row, now: datetime) -> None:
-    points.lock_account(conn, ref.referrer_id, now)
-    conn.execute(_CANCEL, {"keys": list(_keys(ref.referee_id)), "now": now})
+    """Takes both rewards back through the points mechanics: a lot still held is cancelled; one
+    already released (a refund from inside the window processed after it ended) is taken back,
+    what was spent of it from the member's other points, and what they no longer have becomes
+    debt, paid from their next credit (the balance never goes below zero)."""
+    referee_key, referrer_key = _keys(ref.referee_id)
+    for user, pts, key in ((ref.referee_id, ref.referee_points, referee_key), (ref.referrer_id, ref.referrer_points, referrer_key)):
+        if pts <= 0:
+            continue
+        points.lock_account(conn, user, now)
+        points.settle(conn, [user], now)
+        points.take_back(conn, user_id=user, order_id=_lot_order(ref.referee_id), points=pts, charged_before=0,
+                         key=f"{key}:clawback", meta={"referee_id": ref.referee_id, "referral_order_id": ref.order_id}, now=now)
     conn.execute(sa.text("UPDATE loyalty.referrals SET state = 'REVERSED', reversed_at = :now WHERE referee_id = :u"),
                  {"u": ref.referee_id, "now": now})
 

@@ -171,10 +171,16 @@ def _badge(r) -> gamification_pb2.Badge:
     )
 
 
-def _user_badge(r) -> gamification_pb2.UserBadge:
+def _user_badge(r, visible: set[str]) -> gamification_pb2.UserBadge:
+    """A badge as the member sees it: a collection lists only the codes of badges the member can
+    see (a hidden one stays secret until earned)."""
     earned = r.earned_at is not None
+    badge = _badge(r)
+    if r.condition_type == "collection":
+        badge.condition_value.Clear()
+        badge.condition_value.update({"badges": [c for c in r.condition_value.get("badges", []) if c in visible]})
     return gamification_pb2.UserBadge(
-        badge=_badge(r), earned=earned, earned_at=timestamp(r.earned_at), order_id=r.order_id or "",
+        badge=badge, earned=earned, earned_at=timestamp(r.earned_at), order_id=r.order_id or "",
         progress=r.target if earned else min(r.progress, r.target), target=r.target,
     )
 
@@ -301,7 +307,9 @@ class LoyaltyServicer(loyalty_service_pb2_grpc.LoyaltyServiceServicer):
         return _pb.GrantStreakFreezesResponse(freezes=gamification.grant_freezes(request.user_id, request.streak_type, request.count))
 
     def ListUserBadges(self, request, context):
-        return _pb.ListUserBadgesResponse(badges=[_user_badge(r) for r in gamification.user_badges(request.user_id)])
+        rows = gamification.user_badges(request.user_id)
+        visible = {r.code for r in rows}
+        return _pb.ListUserBadgesResponse(badges=[_user_badge(r, visible) for r in rows])
 
     def ListBadges(self, request, context):
         rows, token = gamification.list_badge_definitions(request.page_size, request.page_token)
@@ -322,15 +330,13 @@ class LoyaltyServicer(loyalty_service_pb2_grpc.LoyaltyServiceServicer):
         return _pb.ListActiveChallengesResponse(challenges=[_user_challenge(r, today) for r in rows])
 
     def JoinChallenge(self, request, context):
-        gamification.join_challenge(request.user_id, request.challenge_id)
-        rows, today = gamification.running_challenges(request.user_id)
-        joined = next(r for r in rows if r.id == request.challenge_id)
+        joined, today = gamification.join_challenge(request.user_id, request.challenge_id)
         return _pb.JoinChallengeResponse(challenge=_user_challenge(joined, today))
 
     def ClaimChallengeReward(self, request, context):
         c = gamification.claim_challenge(request.user_id, request.challenge_id)
         reward = _reward({"points": c.points, "badge_code": c.badge_code, "tokens": [{"token_type": t, "amount": n} for t, n in c.tokens]})
-        return _pb.ClaimChallengeRewardResponse(reward=reward, badges_awarded=list(c.badges_awarded))
+        return _pb.ClaimChallengeRewardResponse(reward=reward, badges_awarded=list(c.badges_awarded), replayed=c.replayed)
 
     def ListChallenges(self, request, context):
         rows, token = gamification.list_challenge_definitions(request.page_size, request.page_token)

@@ -3,7 +3,7 @@ the dashboard makes. Rules live in gamification_domain.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -11,11 +11,11 @@ from sqlalchemy.engine import Connection
 from services.common.config import settings
 from services.loyalty import gamification_domain as gd
 
-_COLUMNS = "streak_type, current_count, max_count, last_day, run_start, freezes"
+_COLUMNS = "streak_type, current_count, max_count, last_day, run_start, freezes, run_freezes_used"
 
 
 def _state(row) -> gd.StreakState:
-    return gd.StreakState(row.current_count, row.max_count, row.last_day, row.run_start, row.freezes)
+    return gd.StreakState(row.current_count, row.max_count, row.last_day, row.run_start, row.freezes, row.run_freezes_used)
 
 
 def rules() -> gd.StreakRules:
@@ -42,10 +42,47 @@ def save(conn: Connection, user_id: str, streak_type: str, s: gd.StreakState, no
     conn.execute(
         sa.text(
             "UPDATE loyalty.streaks SET current_count = :c, max_count = :m, last_day = :d, run_start = :r, freezes = :f, "
-            "updated_at = :now WHERE user_id = :u AND streak_type = :t"
+            "run_freezes_used = :ru, updated_at = :now WHERE user_id = :u AND streak_type = :t"
         ),
-        {"u": user_id, "t": streak_type, "c": s.current, "m": s.max, "d": s.last_day, "r": s.run_start, "f": s.freezes, "now": now},
+        {"u": user_id, "t": streak_type, "c": s.current, "m": s.max, "d": s.last_day, "r": s.run_start, "f": s.freezes,
+         "ru": s.run_freezes_used, "now": now},
     )
+
+
+def add_day(conn: Connection, user_id: str, streak_type: str, day: date) -> bool:
+    """Stores an active day; False when it was already counted."""
+    return conn.execute(
+        sa.text("INSERT INTO loyalty.streak_days (user_id, streak_type, day) VALUES (:u, :t, :d) ON CONFLICT DO NOTHING RETURNING day"),
+        {"u": user_id, "t": streak_type, "d": day},
+    ).first() is not None
+
+
+def days_until(conn: Connection, user_id: str, streak_type: str, last: date) -> list[date]:
+    """The member's active days up to `last`, newest first (a late day's rebuild: rare)."""
+    return list(conn.execute(
+        sa.text("SELECT day FROM loyalty.streak_days WHERE user_id = :u AND streak_type = :t AND day <= :d ORDER BY day DESC"),
+        {"u": user_id, "t": streak_type, "d": last},
+    ).scalars())
+
+
+# The read-only answer to a visit or login: its stored outcome when the event id was applied, else
+# whether its day is already counted, with the streak row. One primary-key read, no lock, no write.
+_PEEK = sa.text(
+    f"""
+SELECT (SELECT outcome FROM loyalty.gamification_events WHERE event_id = CAST(:e AS uuid)) AS outcome,
+       EXISTS (SELECT 1 FROM loyalty.streak_days WHERE user_id = :u AND streak_type = :t AND day = :d) AS counted,
+       s.{_COLUMNS.replace(", ", ", s.")}
+FROM (SELECT 1) one LEFT JOIN loyalty.streaks s ON s.user_id = :u AND s.streak_type = :t
+"""
+)
+
+
+def peek(conn: Connection, event_id: str, user_id: str, streak_type: str, day: date) -> sa.Row:
+    return conn.execute(_PEEK, {"e": event_id, "u": user_id, "t": streak_type, "d": day}).one()
+
+
+def state_of(row) -> gd.StreakState:
+    return _state(row) if row.current_count is not None else gd.StreakState()
 
 
 def add_freezes(conn: Connection, user_id: str, streak_type: str, n: int, cap: int, now: datetime) -> int:

@@ -4,18 +4,24 @@ the bare SQL each call runs.
 It creates a scratch database next to DATABASE_URL's (dropped afterwards) and fills it set-based: N
 members across the five tiers with a spendable lot each (every tenth with a held one too), both
 streaks, badges and joined running challenges for a share of them, a monthly total for every member
-and a weekly one for 40% (totals in steps of 1,000 KRW: about 500 members share each value, so ties
-are the norm) with their rank ladder, and referral links. Then it starts a server and times, one call at a time for random
-members: GetDashboard, GetLeaderboard monthly (top 100 and the caller's own rank) and the friends
+and a weekly one for 40%, and referral links. Totals are skewed like real spend: log-normal (median
+about 60,000 KRW monthly, 22,000 weekly, a long tail into the millions, in 10 KRW steps), so the
+bands of the rank ladder are uneven. The ladder is folded for 98% of the members; the other 2% are
+left as appended, unfolded deltas (a fold lagging behind), and a purchase writer running through the
+real `record_order_event` (so `leaderboards.count` and its band deltas) appends more during the
+timed reads. Then it starts a server and times, one call at a time for random members:
+GetDashboard, GetLeaderboard monthly and weekly (top 100 and the caller's own rank) and the friends
 scope; and the same statements replayed straight on PostgreSQL (captured from one real call).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -49,14 +55,22 @@ FROM generate_series(1, %(n)s, 10) g;
 INSERT INTO loyalty.accounts (user_id, balance, updated_at)
 SELECT user_id, coalesce(sum(remaining) FILTER (WHERE released_at IS NOT NULL), 0), now() FROM loyalty.lots GROUP BY user_id;
 INSERT INTO loyalty.leaderboard_totals (period, period_start, user_id, total, reached_at)
-SELECT 'MONTHLY', %(month)s, 'u' || g, 1000 * (1 + (random() * 2000)::int), %(month_at)s + random() * interval '20 days'
+SELECT 'MONTHLY', %(month)s, 'u' || g,
+  greatest(100, round(exp(11 + 1.2 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())) / 10) * 10)::bigint,
+  %(month_at)s + random() * interval '20 days'
 FROM generate_series(1, %(n)s) g;
 INSERT INTO loyalty.leaderboard_totals (period, period_start, user_id, total, reached_at)
-SELECT 'WEEKLY', %(week)s, 'u' || g, 1000 * (1 + (random() * 500)::int), %(week_at)s + random() * interval '5 days'
+SELECT 'WEEKLY', %(week)s, 'u' || g,
+  greatest(100, round(exp(10 + 1.2 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())) / 10) * 10)::bigint,
+  %(week_at)s + random() * interval '5 days'
 FROM generate_series(1, %(n)s) g WHERE random() < 0.4;
 INSERT INTO loyalty.leaderboard_bands (period, period_start, band, members)
-SELECT period, period_start, loyalty.leaderboard_band(total), count(*) FROM loyalty.leaderboard_totals WHERE total > 0
+SELECT period, period_start, loyalty.leaderboard_band(total), count(*) FROM loyalty.leaderboard_totals
+WHERE total > 0 AND substr(user_id, 2)::bigint %% 50 <> 0
 GROUP BY 1, 2, 3;
+INSERT INTO loyalty.leaderboard_band_deltas (period, period_start, band, delta)
+SELECT period, period_start, loyalty.leaderboard_band(total), 1 FROM loyalty.leaderboard_totals
+WHERE total > 0 AND substr(user_id, 2)::bigint %% 50 = 0;
 INSERT INTO loyalty.referrals (referee_id, referrer_id, code, attached_at, state)
 SELECT 'u' || g, 'u' || (g / 3), 'BENCH', now(), 'ATTACHED' FROM generate_series(3, %(n)s, 2) g;
 INSERT INTO loyalty.streaks (user_id, streak_type, current_count, max_count, last_day, run_start, freezes, updated_at)
@@ -96,7 +110,7 @@ def fill(url: str, n: int) -> float:
     started = time.perf_counter()
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         for statement in filter(str.strip, FILL.split(";")):
-            conn.execute(statement, {k: v for k, v in params.items() if f"%({k})s" in statement})
+            conn.execute(statement, {k: v for k, v in params.items() if f"%({k})s" in statement})  # type: ignore[arg-type]
     return time.perf_counter() - started
 
 
@@ -128,6 +142,34 @@ def bare(url: str, statements: list[str], users: list[str]) -> list[float]:
     return out
 
 
+class Writer(threading.Thread):
+    """Purchases for random members through the real event path (`record_order_event`: points,
+    tiers, referrals and the leaderboard totals with their band deltas), at about `rate` a second,
+    while the reads are timed."""
+
+    def __init__(self, n: int, rate: float) -> None:
+        super().__init__(daemon=True)
+        self.n, self.rate, self.stop = n, rate, threading.Event()
+        self.latencies: list[float] = []
+        self.errors = 0
+
+    def run(self) -> None:
+        from services.loyalty import service
+
+        rng = random.Random(99)
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            amount = max(100, round(math.exp(rng.gauss(10.5, 1.2)) / 10) * 10)
+            try:
+                service.record_order_event({"event_id": str(uuid.uuid4()), "user_id": f"u{rng.randint(1, self.n)}", "event_type": "PURCHASE",
+                                            "amount": amount, "order_id": f"bench-{uuid.uuid4().hex[:12]}",
+                                            "occurred_at": datetime.now(UTC)})
+                self.latencies.append(time.perf_counter() - started)
+            except Exception:  # noqa: BLE001 (counted and reported: a benchmark keeps going)
+                self.errors += 1
+            self.stop.wait(max(0.0, 1 / self.rate - (time.perf_counter() - started)))
+
+
 def timed(call: Callable[[str], object], users: list[str]) -> list[float]:
     out = []
     for u in users:
@@ -153,12 +195,13 @@ def main(args) -> int:
         migrate.upgrade(url)
         filled = fill(url, args.users)
         print(f"filled {args.users:,} members in {filled:.1f} s")
-        db.use_engine(db.make_engine(url, 2))
+        db.use_engine(db.make_engine(url, 4))
         from services.loyalty import dashboard, leaderboards
 
         scripts = {
             "dashboard": capture(lambda: dashboard.dashboard(PROBE)),
             "monthly": capture(lambda: leaderboards.board(PROBE, "monthly")),
+            "weekly": capture(lambda: leaderboards.board(PROBE, "weekly")),
             "friends": capture(lambda: leaderboards.board(PROBE, "monthly", "friends")),
         }
         port = _free_port()
@@ -187,10 +230,15 @@ def main(args) -> int:
         calls = {
             "dashboard": lambda u: stub.GetDashboard(pb.GetDashboardRequest(), metadata=md(u), timeout=10),
             "monthly": lambda u: stub.GetLeaderboard(pb.GetLeaderboardRequest(period="monthly"), metadata=md(u), timeout=10),
+            "weekly": lambda u: stub.GetLeaderboard(pb.GetLeaderboardRequest(period="weekly"), metadata=md(u), timeout=10),
             "friends": lambda u: stub.GetLeaderboard(pb.GetLeaderboardRequest(period="monthly", scope="friends"), metadata=md(u), timeout=10),
         }
         labels = {"dashboard": "GetDashboard", "monthly": "GetLeaderboard monthly (top 100 + own rank)",
-                  "friends": "GetLeaderboard monthly, friends"}
+                  "weekly": "GetLeaderboard weekly (top 100 + own rank)", "friends": "GetLeaderboard monthly, friends"}
+        rate = getattr(args, "writer_rate", 20.0)
+        writer = Writer(args.users, rate) if rate > 0 else None
+        if writer is not None:
+            writer.start()
         for what, call in calls.items():
             timed(call, users[:50])  # warm up
             rows.append((f"gRPC {labels[what]}", timed(call, users)))
@@ -200,6 +248,14 @@ def main(args) -> int:
             worst = [r[0] for r in conn.execute(
                 "SELECT user_id FROM loyalty.leaderboard_totals WHERE period = 'MONTHLY' ORDER BY total, reached_at DESC LIMIT 50")]
         rows.append(("gRPC monthly, the 50 lowest-ranked callers", timed(calls["monthly"], worst)))
+        if writer is not None:
+            writer.stop.set()
+            writer.join(30)
+            rows.append((f"purchase writer alongside ({len(writer.latencies):,} events, {writer.errors} errors, ~{rate:g}/s)",
+                         writer.latencies))
+        with psycopg.connect(libpq_url(url)) as conn:
+            pending = conn.execute("SELECT count(*) FROM loyalty.leaderboard_band_deltas").fetchone()[0]  # type: ignore[index]
+        print(f"unfolded band deltas at the end: {pending:,}")
     finally:
         if server is not None:
             server.terminate()

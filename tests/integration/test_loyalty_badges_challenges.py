@@ -18,7 +18,7 @@ from engage.loyalty.v1 import loyalty_service_pb2_grpc
 from google.protobuf import struct_pb2
 
 from services.loyalty import gamification, streaks
-from tests.integration.grpc_failure import failure, outcome
+from tests.integration.grpc_failure import failure
 from tests.integration.loyalty_support import assert_ledger_consistent
 
 T = 10
@@ -124,7 +124,8 @@ def test_review_and_collection_badges_follow_the_subscriber(loyalty, ops, user_i
     both = badge(loyalty, ops, "collection", {"badges": [reviews.code, other.code]}, points=70)
     now = datetime.now(UTC)
     for _ in range(2):
-        gamification.apply_event({"event_id": str(uuid.uuid4()), "user_id": user_id, "event_type": "REVIEW", "occurred_at": now})
+        gamification.apply_event({"event_id": str(uuid.uuid4()), "user_id": user_id, "event_type": "REVIEW", "occurred_at": now,
+                                  "recorded_by": "review-service"})
     mine = my_badges(loyalty, as_user, user_id)
     assert mine[reviews.code].earned and mine[other.code].earned and mine[both.code].earned
     assert points(loyalty, as_user, user_id) == 70
@@ -231,13 +232,16 @@ def test_concurrent_claims_grant_the_reward_once(loyalty, ops, activity, as_user
     assert failure(lambda: loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T))[1] == "CHALLENGE_NOT_COMPLETED"
     buy(activity, as_user, user_id, 10_000)  # its purchase points come from the subscriber, not run here
     results = []
-    threads = [threading.Thread(target=lambda: results.append(outcome(lambda: loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T))))
+    threads = [threading.Thread(target=lambda: results.append(loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T)))
                for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results, key=str) == sorted([(None, None)] + [(grpc.StatusCode.ALREADY_EXISTS, "ALREADY_CLAIMED")] * 7, key=str)
+    # One claim granted; the others answer the same reward, marked replayed.
+    assert sorted(r.replayed for r in results) == [False] + [True] * 7
+    assert {(r.reward.SerializeToString(), tuple(r.badges_awarded)) for r in results} == {
+        (reward.SerializeToString(), (prize.code,))}
     assert points(loyalty, as_user, user_id) == 1000 + 200
     assert sql("SELECT balance FROM reward.wallets WHERE user_id = %(u)s AND token_type = 'ROULETTE_COIN'", u=user_id) == [(5,)]
     assert my_badges(loyalty, as_user, user_id)[prize.code].earned
@@ -265,3 +269,222 @@ def test_dashboard_reads(loyalty, ops, activity, as_user, user_id):
     assert s["daily_visit"]["current"] == 1 and s["daily_visit"]["next_milestone"] == 7 and s["purchase"]["current"] == 1
     assert [(x["challenge_id"], x["progress"], x["target"], x["days_left"]) for x in ch] == [(c.challenge_id, 1, 5, 7)]
     assert [r["code"] for r in recent] == [b.code]
+
+
+# ---- review fixes ------------------------------------------------------------------------------------
+
+def _from_log(sql, event_id: str) -> dict:
+    """The event as the outbox relay publishes it (recorded_by included)."""
+    (payload,) = sql(
+        "SELECT jsonb_build_object('event_id', event_id, 'user_id', user_id, 'event_type', event_type, 'occurred_at', occurred_at, "
+        "'recorded_by', recorded_by) FROM activity.events WHERE event_id = %(e)s", e=event_id)[0]
+    return payload
+
+
+def refund(user_id: str, amount: int, order_id: str) -> None:
+    gamification.apply_event({"event_id": str(uuid.uuid4()), "user_id": user_id, "event_type": "PURCHASE_REFUND", "amount": amount,
+                              "order_id": order_id, "occurred_at": datetime.now(UTC), "recorded_by": "shop"})
+
+
+def test_reviews_a_user_records_earn_no_badge_and_a_backends_do(loyalty, ops, activity, as_user, user_id, sql):
+    from services.activity import repository
+    from services.loyalty import actors
+
+    assert "'recorded_by', e.recorded_by" in str(repository.CLAIM_OUTBOX)
+    b = badge(loyalty, ops, "review_count", {"count": 2}, points=1000)
+
+    def review(caller):
+        eid = str(uuid.uuid4())
+        activity.RecordActivity(apb.RecordActivityRequest(user_id=user_id, event_type=a.REVIEW, event_id=eid), metadata=caller, timeout=T)
+        actors.on_activity_gamification(_from_log(sql, eid))
+
+    for _ in range(3):
+        review(as_user(user_id))
+    assert not my_badges(loyalty, as_user, user_id)[b.code].earned and points(loyalty, as_user, user_id) == 0
+    for _ in range(2):
+        review(as_user("review-service", "service"))
+    assert my_badges(loyalty, as_user, user_id)[b.code].earned and points(loyalty, as_user, user_id) == 1000
+
+
+def test_a_refund_takes_back_purchase_counters(loyalty, ops, activity, as_user, user_id):
+    cat = f"refund-{uuid.uuid4().hex[:6]}"
+    big = badge(loyalty, ops, "amount", {"min_amount": 150_000})
+    in_cat = badge(loyalty, ops, "category", {"category": cat, "count": 2})
+    buy(activity, as_user, user_id, 100_000, cat, order_id="o-r1")
+    refund(user_id, 100_000, "o-r1")
+    buy(activity, as_user, user_id, 60_000, cat)
+    mine = my_badges(loyalty, as_user, user_id)
+    assert (mine[big.code].earned, mine[big.code].progress, mine[in_cat.code].progress) == (False, 60_000, 1)
+
+
+def test_a_refund_undoes_an_unclaimed_completion(loyalty, ops, activity, as_user, user_id):
+    c = challenge(loyalty, ops, "purchase_amount", {"amount": 100_000})
+    n = challenge(loyalty, ops, "purchase_count", {"count": 1})
+    join(loyalty, as_user, user_id, c.challenge_id)
+    join(loyalty, as_user, user_id, n.challenge_id)
+    buy(activity, as_user, user_id, 100_000, order_id="o-u1")
+    assert mine(loyalty, as_user, user_id, c.challenge_id).completed
+    refund(user_id, 40_000, "o-u1")  # partial: the order still counts as a purchase
+    after = mine(loyalty, as_user, user_id, c.challenge_id)
+    assert (after.progress, after.completed, mine(loyalty, as_user, user_id, n.challenge_id).completed) == (60_000, False, True)
+    claim = pb.ClaimChallengeRewardRequest(challenge_id=c.challenge_id)
+    assert failure(lambda: loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T))[1] == "CHALLENGE_NOT_COMPLETED"
+    refund(user_id, 60_000, "o-u1")
+    assert mine(loyalty, as_user, user_id, n.challenge_id).progress == 0
+
+
+def test_a_refund_claws_back_a_claimed_reward_never_below_zero(loyalty, ops, activity, as_user, user_id, sql):
+    from services.common import db
+    from services.loyalty import service
+    from services.reward import wallet
+
+    reward = g.ChallengeReward(points=1000, tokens=[g.TokenAmount(token_type="ROULETTE_COIN", amount=10)])
+    c = challenge(loyalty, ops, "purchase_amount", {"amount": 100_000}, reward=reward)
+    join(loyalty, as_user, user_id, c.challenge_id)
+    buy(activity, as_user, user_id, 100_000, order_id="o-c1")
+    loyalty.ClaimChallengeReward(pb.ClaimChallengeRewardRequest(challenge_id=c.challenge_id), metadata=as_user(user_id), timeout=T)
+    service.spend(user_id, 400, "cart-1", "order 9", "shop")  # 600 points left
+    with db.transaction() as conn:
+        wallet.post(conn, user_id=user_id, token_type="ROULETTE_COIN", delta=-6, reason="GAME_PLAY", idempotency_key=f"t:{user_id}")
+    refund(user_id, 100_000, "o-c1")
+    assert points(loyalty, as_user, user_id) == 0
+    assert sql("SELECT debt FROM loyalty.accounts WHERE user_id = %(u)s", u=user_id) == [(400,)]
+    assert sql("SELECT balance FROM reward.wallets WHERE user_id = %(u)s AND token_type = 'ROULETTE_COIN'", u=user_id) == [(0,)]
+    (clawback,) = sql("SELECT clawback FROM loyalty.user_challenges WHERE user_id = %(u)s", u=user_id)[0]
+    assert clawback == {"points": 1000, "points_taken": 600, "points_debt": 400,
+                        "tokens": [{"token_type": "ROULETTE_COIN", "amount": 10, "taken": 4}]}
+    refund(user_id, 1, "o-c1")  # nothing left to take: no second clawback
+    assert sql("SELECT debt FROM loyalty.accounts WHERE user_id = %(u)s", u=user_id) == [(400,)]
+
+
+def test_a_reward_repeating_a_token_type_is_refused_and_old_rows_pay_the_sum_once(loyalty, ops, activity, as_user, user_id, sql):
+    dup = g.ChallengeReward(tokens=[g.TokenAmount(token_type="ROULETTE_COIN", amount=5), g.TokenAmount(token_type="ROULETTE_COIN", amount=7)])
+    code, _, fields = failure(lambda: challenge(loyalty, ops, "purchase_count", {"count": 1}, reward=dup))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "reward.tokens[1].token_type" in fields
+    c = challenge(loyalty, ops, "purchase_count", {"count": 1}, reward=g.ChallengeReward(points=1))
+    upd = pb.UpdateChallengeRequest(challenge_id=c.challenge_id, title="x", challenge_type="purchase_count", target_value=struct({"count": 1}),
+                                    reward=dup, start_date=c.start_date, end_date=c.end_date, is_active=True)
+    assert "reward.tokens[1].token_type" in failure(lambda: loyalty.UpdateChallenge(upd, metadata=ops, timeout=T))[2]
+    sql("UPDATE loyalty.challenges SET reward = %(r)s::jsonb WHERE id = %(id)s", id=c.challenge_id,
+        r='{"points": 0, "tokens": [{"token_type": "ROULETTE_COIN", "amount": 5}, {"token_type": "ROULETTE_COIN", "amount": 7}]}')
+    join(loyalty, as_user, user_id, c.challenge_id)
+    buy(activity, as_user, user_id, 1_000)
+    got = loyalty.ClaimChallengeReward(pb.ClaimChallengeRewardRequest(challenge_id=c.challenge_id), metadata=as_user(user_id), timeout=T)
+    assert [(t.token_type, t.amount) for t in got.reward.tokens] == [("ROULETTE_COIN", 12)]
+    assert sql("SELECT balance FROM reward.wallets WHERE user_id = %(u)s AND token_type = 'ROULETTE_COIN'", u=user_id) == [(12,)]
+
+
+def test_a_repeated_claim_answers_the_first_claim(loyalty, ops, activity, as_user, user_id):
+    prize = badge(loyalty, ops, "challenge", {"count": 99})
+    c = challenge(loyalty, ops, "purchase_count", {"count": 1}, reward=g.ChallengeReward(points=300, badge_code=prize.code))
+    join(loyalty, as_user, user_id, c.challenge_id)
+    buy(activity, as_user, user_id, 1_000)
+    claim = pb.ClaimChallengeRewardRequest(challenge_id=c.challenge_id)
+    first = loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T)
+    again = loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T)
+    assert (first.replayed, again.replayed, again.reward, list(again.badges_awarded)) == (False, True, first.reward, [prize.code])
+    assert points(loyalty, as_user, user_id) == 300
+
+
+def test_a_badge_a_challenge_or_collection_names_cannot_be_deleted(loyalty, ops):
+    prize = badge(loyalty, ops, "challenge", {"count": 99})
+    part = badge(loyalty, ops, "challenge", {"count": 98})
+    badge(loyalty, ops, "collection", {"badges": [part.code]})
+    challenge(loyalty, ops, "purchase_count", {"count": 1}, reward=g.ChallengeReward(badge_code=prize.code))
+    for code in (prize.code, part.code):
+        got = failure(lambda code=code: loyalty.DeleteBadge(pb.DeleteBadgeRequest(code=code), metadata=ops, timeout=T))
+        assert got[:2] == (grpc.StatusCode.FAILED_PRECONDITION, "BADGE_IN_USE")
+
+
+def test_a_streak_outcome_counts_the_badge_points_of_the_same_visit(loyalty, ops, activity, as_user, user_id):
+    b = badge(loyalty, ops, "streak", {"days": 1}, points=40)
+    r = activity.RecordActivity(apb.RecordActivityRequest(event_type=a.VISIT), metadata=as_user(user_id), timeout=T).streak
+    assert [(x.type, x.amount, x.reason) for x in r.rewards] == [("badge", 40, b.code)]
+    assert points(loyalty, as_user, user_id) == 40
+
+
+def test_a_collection_created_after_its_parts_are_held_is_awarded_at_once(loyalty, ops, as_user, user_id):
+    part = badge(loyalty, ops, "review_count", {"count": 1})
+    gamification.apply_event({"event_id": str(uuid.uuid4()), "user_id": user_id, "event_type": "REVIEW",
+                              "occurred_at": datetime.now(UTC), "recorded_by": "review-service"})
+    both = badge(loyalty, ops, "collection", {"badges": [part.code]}, points=70)
+    assert my_badges(loyalty, as_user, user_id)[both.code].earned and points(loyalty, as_user, user_id) == 70
+
+
+def test_a_members_view_of_a_collection_hides_the_codes_of_hidden_badges(loyalty, ops, as_user, user_id):
+    shown = badge(loyalty, ops, "review_count", {"count": 50})
+    secret = badge(loyalty, ops, "review_count", {"count": 60}, hidden=True)
+    both = badge(loyalty, ops, "collection", {"badges": [shown.code, secret.code]})
+    mine_ = my_badges(loyalty, as_user, user_id)[both.code]
+    assert (list(mine_.badge.condition_value["badges"]), mine_.target) == ([shown.code], 2)
+
+
+def test_join_answers_the_joined_challenge_even_outside_the_running_list(loyalty, ops, as_user, user_id, monkeypatch):
+    from services.loyalty import challenges
+
+    c = challenge(loyalty, ops, "purchase_count", {"count": 2})
+    monkeypatch.setattr(challenges, "MAX_RUNNING", 0)  # the list no longer holds it
+    joined = join(loyalty, as_user, user_id, c.challenge_id).challenge
+    assert (joined.challenge_id, joined.joined) == (c.challenge_id, True)
+
+
+def test_a_streak_challenge_completes_breaks_and_ends_with_its_window(loyalty, ops, activity, as_user, user_id):
+    svc = as_user("web", "service")
+    t = today()
+
+    def visit_on(d):
+        at = min(datetime(d.year, d.month, d.day, 12, tzinfo=streaks_tz()).astimezone(UTC), datetime.now(UTC))
+        req = apb.RecordActivityRequest(user_id=user_id, event_type=a.VISIT, event_id=str(uuid.uuid4()))
+        req.occurred_at.FromDatetime(at)
+        return activity.RecordActivity(req, metadata=svc, timeout=T)
+
+    two = challenge(loyalty, ops, "streak", {"days": 2}, start=t - timedelta(days=3), end=t)
+    three = challenge(loyalty, ops, "streak", {"days": 3}, start=t - timedelta(days=3), end=t)
+    joined_at = datetime(*(t - timedelta(days=3)).timetuple()[:3], 0, 1, tzinfo=streaks_tz()).astimezone(UTC)
+    for c in (two, three):
+        gamification.join_challenge(user_id, c.challenge_id, now=joined_at)
+    visit_on(t - timedelta(days=3))
+    visit_on(t - timedelta(days=2))
+    assert mine(loyalty, as_user, user_id, two.challenge_id).completed
+    visit_on(t)  # day t-1 missed, no freeze: the streak breaks to 1
+    broken = mine(loyalty, as_user, user_id, three.challenge_id)
+    assert (broken.progress, broken.completed) == (2, False)  # the best run since joining, never the broken one
+    claim = pb.ClaimChallengeRewardRequest(challenge_id=two.challenge_id)
+    assert not loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T).replayed
+    # Tomorrow the window is over: neither runs any more.
+    from services.common import db
+    from services.loyalty import challenges
+
+    with db.transaction() as conn:
+        assert challenges.active_challenges(conn, user_id, datetime.now(UTC) + timedelta(days=1)) == []
+
+
+def streaks_tz():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(streaks.rules().timezone)
+
+
+def test_a_challenge_window_opens_and_closes_at_seoul_midnight(loyalty, ops, user_id):
+    from services.loyalty import challenges as ch
+
+    start = datetime(2031, 6, 10, tzinfo=streaks_tz())  # 00:00 Seoul = 15:00 UTC the day before
+    c = challenge(loyalty, ops, "purchase_count", {"count": 1}, start=start.date(), end=start.date())
+    with pytest.raises(Exception) as early:
+        gamification.join_challenge(user_id, c.challenge_id, now=(start - timedelta(minutes=1)).astimezone(UTC))
+    assert early.value.reason == "CHALLENGE_NOT_ACTIVE"
+    row, _ = gamification.join_challenge(user_id, c.challenge_id, now=(start + timedelta(minutes=1)).astimezone(UTC))
+    assert row.joined_at is not None
+
+    def buy_at(at):
+        gamification.apply_event({"event_id": str(uuid.uuid4()), "user_id": user_id, "event_type": "PURCHASE", "amount": 1,
+                                  "order_id": str(uuid.uuid4()), "occurred_at": at.astimezone(UTC), "recorded_by": "shop"})
+
+    buy_at(start + timedelta(days=1, minutes=1))  # 00:01 the next Seoul day: outside
+    from services.common import db
+
+    with db.transaction() as conn:
+        assert ch.part(conn, user_id, c.challenge_id).progress == 0
+    buy_at(start + timedelta(hours=23, minutes=59))  # 23:59 Seoul of the last day: inside
+    with db.transaction() as conn:
+        assert ch.part(conn, user_id, c.challenge_id).completed_at is not None

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from engage.loyalty.v1 import loyalty_service_pb2 as pb
 from engage.loyalty.v1 import loyalty_service_pb2_grpc
 
+from services.common import db
 from services.loyalty import dashboard, gamification, leaderboards
 from tests.integration.community_support import own_month, refer
 from tests.integration.grpc_failure import failure
@@ -63,3 +65,24 @@ def test_get_dashboard_answers_the_callers_own_and_refuses_anyone_elses(loyalty,
     assert loyalty.GetDashboard(pb.GetDashboardRequest(user_id=user_id), metadata=as_user("ops", "admin")).dashboard == d
     code, _, fields = failure(lambda: loyalty.GetDashboard(pb.GetDashboardRequest(), metadata=as_user("ops", "admin")))
     assert (code, set(fields)) == (grpc.StatusCode.INVALID_ARGUMENT, {"user_id"})
+
+
+def test_the_dashboard_reads_in_a_handful_of_statements(user_id):
+    """The issue asks for "a handful of queries at most": counted on the wire, every statement the
+    dashboard sends (the lifetime tier window: six look-ups, see services/loyalty/dashboard.py)."""
+    t = own_month()
+    purchase(user_id, 150_000, at=t)
+    dashboard.dashboard(user_id, now=t)  # warm: the first call of a process may create rows
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        d = dashboard.dashboard(user_id, now=t)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert d.tier.spend == 150_000
+    assert len(statements) <= 6, statements

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
 from engage.loyalty.v1 import community_pb2, loyalty_service_pb2_grpc
 from engage.loyalty.v1 import loyalty_service_pb2 as pb
 
-from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from services.common.errors import (
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
 from services.loyalty import referrals, service
 from tests.integration.community_support import code_of, refer
 from tests.integration.grpc_failure import failure
@@ -166,21 +172,149 @@ def test_a_first_purchase_under_the_floor_never_pays(loyalty, as_user, sql):
     assert (seen.status, seen.points) == (Status.Value("NOT_QUALIFIED"), 0)
 
 
-def test_a_refund_inside_the_window_reverses_both_rewards(loyalty, as_user, sql):
+def test_any_refund_inside_the_window_reverses_both_rewards(loyalty, as_user, sql):
     a, b, c = _users(3)
     refer(a, b, c)
-    t0 = datetime.now(UTC) - timedelta(days=3)
+    t0 = datetime.now(UTC) + timedelta(minutes=1)
     purchase(b, 60_000, "first-b", at=t0)
-    refund(b, 10_000, "first-b", at=t0 + timedelta(days=1))  # still 50,000: over the floor, kept
-    assert service.balance(a, now=t0 + timedelta(days=1)).pending == 3_000
-    refund(b, 30_000, "first-b", at=t0 + timedelta(days=2))  # 20,000 left: under the floor
+    assert service.balance(a, now=t0).pending == 3_000
+    # The issue: "a refund inside it reverses both", so even a partial one leaving 50,000 (over the
+    # floor) does.
+    refund(b, 10_000, "first-b", at=t0 + timedelta(days=1))
     assert _lots(sql, a) == [(3_000, 0, True)] and _lots(sql, b) == [(2_000, 0, True)]
-    assert (service.balance(a).pending, service.balance(b).pending) == (0, 0)
+    assert (service.balance(a, now=t0 + timedelta(days=1)).pending, service.balance(b, now=t0 + timedelta(days=1)).pending) == (0, 0)
     statuses = {r.status for r in loyalty.GetMyReferrals(pb.GetMyReferralsRequest(), metadata=as_user(a)).referrals}
     assert statuses == {Status.Value("REVERSED"), Status.Value("ATTACHED")}
+    refund(b, 30_000, "first-b", at=t0 + timedelta(days=2))  # a second refund reverses nothing twice
     # The reversal freed nothing twice: the released sweep has nothing of theirs to release.
     service.settle_due_points(now=t0 + timedelta(days=30))
     assert service.balance(a, now=t0 + timedelta(days=30)).balance == 0
+
+
+def _event(user_id: str, kind: str, amount: int, order_id: str, *, occurred: datetime, processed: datetime):
+    """An order event that happened at `occurred` and is processed at `processed` (queues reorder
+    and delay events)."""
+    return service.record_order_event(
+        {"event_id": str(uuid.uuid4()), "user_id": user_id, "event_type": kind, "amount": amount, "order_id": order_id,
+         "occurred_at": occurred.isoformat()},
+        now=processed,
+    )
+
+
+def _state(sql, referee: str) -> str:
+    return sql("SELECT state FROM loyalty.referrals WHERE referee_id = %(u)s", u=referee)[0][0]
+
+
+def test_a_refund_processed_before_its_purchase_leaves_the_referral_unpaid(sql):
+    a, b, c = _users(3)
+    refer(a, b, c)
+    t0 = datetime.now(UTC) + timedelta(minutes=1)
+    # b's order is fully refunded, the refund processed first: the order's net is 0.
+    _event(b, "PURCHASE_REFUND", 50_000, "o-b", occurred=t0 + timedelta(hours=1), processed=t0 + timedelta(hours=1))
+    _event(b, "PURCHASE", 50_000, "o-b", occurred=t0, processed=t0 + timedelta(hours=2))
+    # c's order keeps 50,000 (over the floor), but a refund inside the window reverses both anyway.
+    _event(c, "PURCHASE_REFUND", 10_000, "o-c", occurred=t0 + timedelta(hours=1), processed=t0 + timedelta(hours=1))
+    _event(c, "PURCHASE", 60_000, "o-c", occurred=t0, processed=t0 + timedelta(hours=2))
+    assert (_state(sql, b), _state(sql, c)) == ("NOT_QUALIFIED", "NOT_QUALIFIED")
+    assert _lots(sql, a) == [] and _lots(sql, b) == [] and _lots(sql, c) == []
+    assert sql("SELECT first_purchase FROM loyalty.referrals WHERE referee_id = %(u)s", u=b) == [(0,)]
+
+
+def test_a_purchase_made_before_the_code_was_attached_never_pays(sql):
+    a, b = _users(2)
+    t0 = datetime.now(UTC)
+    refer(a, b)
+    _event(b, "PURCHASE", 80_000, "o-early", occurred=t0 - timedelta(hours=1), processed=t0 + timedelta(minutes=1))
+    assert _state(sql, b) == "NOT_QUALIFIED"
+    assert _lots(sql, a) == [] and _lots(sql, b) == []
+
+
+def test_the_window_runs_on_event_time_and_a_late_processed_refund_takes_released_rewards_back(sql):
+    a, b = _users(2)
+    refer(a, b)
+    t0 = datetime.now(UTC) + timedelta(minutes=1)
+    _event(b, "PURCHASE", 50_000, "first", occurred=t0, processed=t0 + timedelta(days=2))  # processed two days late
+    release_at = sql("SELECT release_at FROM loyalty.referrals WHERE referee_id = %(u)s", u=b)[0][0]
+    assert release_at == t0 + timedelta(days=14)  # from the purchase, not from its processing
+    released = t0 + timedelta(days=14, minutes=1)
+    service.settle_due_points(now=released)
+    assert _lots(sql, a) == [(3_000, 3_000, False)]
+    service.spend(a, 2_000, str(uuid.uuid4()), "gift", "test", now=released)  # the referrer spends 2,000 of it
+    # A refund made on day 5, processed on day 16 (after the release): both rewards come back.
+    _event(b, "PURCHASE_REFUND", 50_000, "first", occurred=t0 + timedelta(days=5), processed=t0 + timedelta(days=16))
+    assert _state(sql, b) == "REVERSED"
+    after = t0 + timedelta(days=16)
+    assert (service.balance(a, now=after).balance, service.balance(b, now=after).balance) == (0, 0)
+    assert _lots(sql, a) == [(3_000, 0, False)] and _lots(sql, b) == [(2_000, 0, False)]
+    # What a had spent becomes debt, never a negative balance; their next points pay it first.
+    assert sql("SELECT balance, debt FROM loyalty.accounts WHERE user_id = %(u)s", u=a) == [(0, 2_000)]
+    # A refund made after the window (the same order again) reverses nothing more.
+    assert sql("SELECT count(*) FROM loyalty.ledger WHERE user_id = %(u)s AND reason = 'PURCHASE_REFUND'", u=a) == [(1,)]
+
+
+def test_a_refund_made_after_the_window_is_not_a_clawback_even_when_processed_early(sql):
+    a, b = _users(2)
+    refer(a, b)
+    t0 = datetime.now(UTC) + timedelta(minutes=1)
+    _event(b, "PURCHASE", 50_000, "first", occurred=t0, processed=t0)
+    _event(b, "PURCHASE_REFUND", 50_000, "first", occurred=t0 + timedelta(days=15), processed=t0 + timedelta(days=15))
+    assert _state(sql, b) == "QUALIFIED"
+    assert _lots(sql, a) == [(3_000, 3_000, True)]
+
+
+def test_the_cap_counts_the_purchase_month_in_seoul(monkeypatch, sql):
+    monkeypatch.setattr(referrals, "current_rules", lambda: referrals.Rules(monthly_cap=1))
+    a, r1, r2 = _users(3)
+    refer(a, r1, r2)
+    seoul = ZoneInfo("Asia/Seoul")
+    march_end = datetime(2100, 3, 31, 23, 50, tzinfo=seoul)  # 14:50 UTC: March in Seoul
+    april = datetime(2100, 4, 1, 0, 10, tzinfo=seoul)
+    _event(r1, "PURCHASE", 30_000, "o-r1", occurred=march_end, processed=april + timedelta(minutes=10))  # processed in April
+    _event(r2, "PURCHASE", 30_000, "o-r2", occurred=april, processed=april + timedelta(minutes=20))
+    assert sorted(m for (m,) in sql("SELECT reward_month FROM loyalty.referrals WHERE referrer_id = %(u)s", u=a)) == [
+        date(2100, 3, 1), date(2100, 4, 1)]
+    assert [p for p, _, _ in _lots(sql, a)] == [3_000, 3_000]  # one per month: neither capped
+
+
+def test_concurrent_first_purchases_never_exceed_the_cap(monkeypatch, sql):
+    monkeypatch.setattr(referrals, "current_rules", lambda: referrals.Rules(monthly_cap=2))
+    a, *referees = _users(9)
+    refer(a, *referees)
+    t0 = datetime(2100, 6, 5, 3, tzinfo=UTC)
+    threads = [threading.Thread(target=purchase, args=(r, 40_000), kwargs={"at": t0}) for r in referees]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert [p for p, _, _ in _lots(sql, a)] == [3_000, 3_000]
+    assert sql("SELECT count(*) FILTER (WHERE referrer_capped), count(*) FROM loyalty.referrals WHERE referrer_id = %(u)s "
+               "AND state = 'QUALIFIED'", u=a) == [(6, 8)]
+    assert all(_lots(sql, r) == [(2_000, 2_000, True)] for r in referees)
+
+
+def test_parallel_guesses_cannot_pass_the_attempt_limit_and_old_attempts_are_pruned(sql):
+    a = _users(1)[0]
+    now = datetime.now(UTC)
+    outcomes: list[str] = []
+
+    def guess(i: int) -> None:
+        try:
+            referrals.attach(a, f"{i:02d}ZZZZZZZZ".replace("0", "Z").replace("1", "Y"), now=now)
+        except DomainError as e:
+            outcomes.append(e.reason)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(set(outcomes)) == ["REFERRAL_CODE_NOT_FOUND", "TOO_MANY_ATTEMPTS"] and len(outcomes) == 20
+    assert outcomes.count("REFERRAL_CODE_NOT_FOUND") == 5
+    assert sql("SELECT count(*) FROM loyalty.referral_attempts WHERE user_id = %(u)s", u=a) == [(5,)]
+    assert referrals.prune_attempts(now=now + timedelta(minutes=30)) >= 0
+    assert sql("SELECT count(*) FROM loyalty.referral_attempts WHERE user_id = %(u)s", u=a) == [(5,)]  # still inside the hour
+    assert referrals.prune_attempts(now=now + timedelta(hours=1, seconds=1)) >= 5
+    assert sql("SELECT count(*) FROM loyalty.referral_attempts WHERE user_id = %(u)s", u=a) == [(0,)]
 
 
 def test_a_referrer_is_rewarded_at_most_the_cap_each_month(monkeypatch, sql):

@@ -184,3 +184,83 @@ def test_the_subscriber_does_not_advance_a_visit_recorded_through_activity(visit
 def test_users_read_only_their_own_streaks(loyalty, as_user, user_id):
     code, reason, _ = failure(lambda: loyalty.GetStreaks(pb.GetStreaksRequest(user_id="someone-else"), metadata=as_user(user_id), timeout=T))
     assert (code, reason) == (grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_DATA")
+
+
+def test_a_late_event_for_a_missed_day_mends_the_streak(visit, sql, user_id):
+    for n in (0, 1, 3):
+        visit(day(n))
+    late = visit(day(2)).streak  # delivered last, for the day that broke the run
+    assert (late.streak, late.max_streak, late.already_recorded) == (4, 4, False)
+    assert visit(day(4)).streak.streak == 5
+    assert sql("SELECT count(*) FROM loyalty.streak_days WHERE user_id = %(u)s", u=user_id) == [(5,)]
+
+
+def test_a_late_day_filling_a_bridged_gap_gives_the_freeze_back(visit, loyalty, as_user, user_id):
+    for n in range(7):
+        visit(day(n))  # day 7 earns a freeze
+    assert visit(day(8)).streak.freezes_left == 0  # day 7 missed: the freeze bridged it
+    mended = visit(day(7)).streak
+    assert (mended.streak, mended.freezes_left) == (9, 1)
+    visits = loyalty.GetStreaks(pb.GetStreaksRequest(), metadata=as_user(user_id), timeout=T).streaks[0]
+    assert (visits.max, visits.freezes) == (9, 1)
+
+
+def test_a_same_day_visit_is_a_read_without_a_claim_and_the_subscriber_agrees(visit, sql, user_id):
+    visit(day(0))
+    eid = str(uuid.uuid4())
+    again = visit(day(0, hour=20), eid).streak
+    assert (again.streak, again.already_recorded) == (1, True)
+    actors.on_activity_gamification({"event_id": eid, "user_id": user_id, "event_type": "VISIT", "occurred_at": day(0, hour=20).isoformat()})
+    assert sql("SELECT count(*) FROM loyalty.gamification_events WHERE user_id = %(u)s", u=user_id) == [(1,)]
+
+
+def test_old_event_claims_are_pruned(visit, sql, user_id):
+    from services.loyalty import gamification
+
+    visit(day(0))
+    visit(day(1))
+    sql("UPDATE loyalty.gamification_events SET processed_at = now() - interval '31 days' WHERE user_id = %(u)s "
+        "AND occurred_at < %(d)s", u=user_id, d=day(1, hour=0))
+    assert gamification.prune_events() >= 1
+    assert sql("SELECT count(*) FROM loyalty.gamification_events WHERE user_id = %(u)s", u=user_id) == [(1,)]
+
+
+def test_a_retry_without_occurred_at_keeps_the_first_requests_time(user_id):
+    from services.activity import service as activity_service
+    from services.activity.domain import NewEvent
+    from services.common.auth import Principal, Role
+
+    me = Principal(user_id, Role.USER)
+    eid = str(uuid.uuid4())
+    first_at = datetime.now(UTC)
+
+    def send(at):
+        return activity_service.record_event(NewEvent(eid, user_id, "VISIT", None, None, None, None, None, None, at, False), me, now=at)
+
+    first = send(first_at)
+    retry = send(first_at + timedelta(minutes=2))  # a later clock (across midnight, the next day)
+    assert (first.occurred_at, retry.outcome, retry.occurred_at) == (first_at, activity_service.Outcome.DUPLICATE, first_at)
+
+
+def test_the_in_process_call_and_the_subscriber_racing_advance_once(visit, activity, as_user, sql, user_id):
+    visit(day(0))
+    for n in range(1, 6):
+        eid = str(uuid.uuid4())
+        payload = {"event_id": eid, "user_id": user_id, "event_type": "VISIT", "occurred_at": day(n).isoformat()}
+        out: list = []
+        threads = [threading.Thread(target=lambda out=out, n=n, eid=eid: out.append(visit(day(n), eid).streak)),
+                   threading.Thread(target=actors.on_activity_gamification, args=(payload,)),
+                   threading.Thread(target=actors.on_activity_gamification, args=(payload,))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert out[0].streak == n + 1
+    assert sql("SELECT current_count, max_count FROM loyalty.streaks WHERE user_id = %(u)s AND streak_type = 'daily_visit'", u=user_id) == [(6, 6)]
+
+
+def test_thirty_days_in_a_row_earn_both_milestones_once(visit, loyalty, as_user, user_id):
+    rewards = [r for n in range(30) for r in visit(day(n)).streak.rewards if r.type == "points"]
+    assert [(r.amount, r.milestone) for r in rewards] == [(500, 7), (3000, 30)]
+    assert visit(day(29, hour=22)).streak.already_recorded
+    assert balance(loyalty, as_user, user_id) == 3500

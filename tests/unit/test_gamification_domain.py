@@ -110,14 +110,64 @@ def test_bad_badge_conditions_name_their_fields():
 
 def test_challenge_rules_progress_and_days_left():
     assert gd.challenge_rule("category", {"category": "shoes", "count": 3}) == (gd.ChallengeRule(3, "shoes"), [])
-    assert gd.challenge_step("purchase_amount", "PURCHASE", 1200) == 1200
-    assert gd.challenge_step("purchase_count", "PURCHASE", 1200) == 1
-    assert gd.streak_progress(10, D, D + timedelta(days=2)) == 3  # only the days since joining
     assert [gd.days_left(D, D - timedelta(days=1)), gd.days_left(D, D), gd.days_left(D, D + timedelta(days=1))] == [2, 1, 0]
 
 
 def test_counters_of_a_purchase_include_its_category():
-    assert gd.counters_for("PURCHASE", 30000, "shoes") == [
-        ("purchases", 1), ("purchase_amount", 30000), ("category_count:shoes", 1), ("category_amount:shoes", 30000)
+    move = gd.order_move(gd.OrderTotals(), gd.OrderTotals(1, 30000, 0))
+    assert move.counters("shoes") == [
+        ("purchases", 1), ("category_count:shoes", 1), ("purchase_amount", 30000), ("category_amount:shoes", 30000)
     ]
-    assert gd.counters_for("VISIT", 0, None) == []
+    assert gd.order_move(gd.OrderTotals(1, 30000, 0), gd.OrderTotals(1, 30000, 0)).counters(None) == []
+
+
+def test_a_refund_takes_back_what_its_order_added_in_either_order():
+    bought = gd.OrderTotals(1, 30000, 0)
+    partial = gd.order_move(bought, gd.OrderTotals(1, 30000, 10000))
+    assert (partial.count, partial.amount) == (0, -10000)  # still a purchase, worth less
+    full = gd.order_move(gd.OrderTotals(1, 30000, 10000), gd.OrderTotals(1, 30000, 30000))
+    assert (full.count, full.amount) == (-1, -20000)
+    # The refund delivered first: the purchase then adds nothing.
+    early = gd.OrderTotals(0, 0, 30000)
+    assert gd.order_move(gd.OrderTotals(), early) == gd.OrderMove(0, 0)
+    assert gd.order_move(early, gd.OrderTotals(1, 30000, 30000)) == gd.OrderMove(0, 0)
+    assert gd.refund_take("purchase_amount", 25000, False, full) == 20000
+    assert gd.refund_take("purchase_amount", 5000, False, full) == 5000
+    assert gd.refund_take("purchase_count", 0, True, partial) == 0
+    assert gd.refund_take("purchase_count", 0, True, full) == 1
+
+
+def test_only_a_review_recorded_by_a_trusted_backend_counts():
+    assert gd.review_counts("u1", "review-service")
+    assert not gd.review_counts("u1", "u1")  # self-reported with a user token
+    assert not gd.review_counts("u1", None)
+
+
+def test_reward_tokens_refuse_a_repeated_type_and_merge_old_rows():
+    reward = {"points": 0, "tokens": [{"token_type": "ROULETTE_COIN", "amount": 5}, {"token_type": "ROULETTE_COIN", "amount": 7}]}
+    assert [v.field for v in gd.check_reward(reward, ("ROULETTE_COIN",))] == ["reward.tokens[1].token_type"]
+    assert gd.merged_tokens(reward["tokens"]) == [("ROULETTE_COIN", 12)]
+
+
+def test_a_late_day_that_fills_the_gap_rebuilds_the_run():
+    s, _ = run([D, D + timedelta(days=1), D + timedelta(days=3)])
+    assert (s.current, s.run_start) == (1, D + timedelta(days=3))
+    step = gd.rebuild(s, [D + timedelta(days=n) for n in (3, 2, 1, 0)], R)
+    assert (step.advanced, step.state.current, step.state.max, step.state.run_start, step.state.last_day) == (
+        True, 4, 4, D, D + timedelta(days=3))
+
+
+def test_a_late_day_gives_back_the_freeze_that_bridged_its_gap():
+    s, _ = run([D + timedelta(days=n) for n in range(7)] + [D + timedelta(days=8)])  # day 7 bridged by the day-7 freeze
+    assert (s.current, s.freezes, s.run_freezes_used) == (8, 0, 1)
+    step = gd.rebuild(s, [D + timedelta(days=n) for n in range(8, -1, -1)], R)
+    assert (step.state.current, step.state.freezes, step.state.run_freezes_used, step.milestones) == (9, 1, 0, ())
+
+
+def test_a_late_day_far_before_the_run_changes_nothing_and_milestones_are_crossed_once():
+    s, _ = run([D + timedelta(days=10)])
+    assert not gd.rebuild(s, [D + timedelta(days=10), D], R).advanced
+    s, _ = run([D + timedelta(days=n) for n in (0, 1, 2, 4, 5, 6, 7)])  # broken at day 4 (no freeze yet)
+    assert s.current == 4
+    step = gd.rebuild(s, [D + timedelta(days=n) for n in range(7, -1, -1)], R)
+    assert (step.state.current, step.milestones, step.freezes_earned) == (8, ((7, 500),), 1)

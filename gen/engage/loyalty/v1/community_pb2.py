@@ -26,7 +26,7 @@ from engage.loyalty.v1 import loyalty_pb2 as engage_dot_loyalty_dot_v1_dot_loyal
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!engage/loyalty/v1/community.proto\x12\x11\x65ngage.loyalty.v1\x1a\x1f\x65ngage/loyalty/v1/loyalty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x96\x01\n\x10LeaderboardEntry\x12\x0c\n\x04rank\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x03\x12\x15\n\rcurrency_code\x18\x04 \x01(\t\x12.\n\nreached_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05is_me\x18\x06 \x01(\x08\"\xcf\x01\n\x0bLeaderboard\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05scope\x18\x02 \x01(\t\x12\x14\n\x0cperiod_start\x18\x03 \x01(\t\x12\x12\n\nperiod_end\x18\x04 \x01(\t\x12\x10\n\x08timezone\x18\x05 \x01(\t\x12\x34\n\x07\x65ntries\x18\x06 \x03(\x0b\x32#.engage.loyalty.v1.LeaderboardEntry\x12/\n\x02me\x18\x07 \x01(\x0b\x32#.engage.loyalty.v1.LeaderboardEntry\"\x8a\x01\n\x18LeaderboardSnapshotEntry\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x0c\n\x04rank\x18\x02 \x01(\x03\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\r\n\x05value\x18\x04 \x01(\x03\x12.\n\nreached_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf7\x02\n\x08Referral\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x32\n\x06status\x18\x02 \x01(\x0e\x32\".engage.loyalty.v1.Referral.Status\x12/\n\x0b\x61ttached_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cqualified_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrelease_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06points\x18\x06 \x01(\x03\x12\x17\n\x0freferrer_capped\x18\x07 \x01(\x08\"j\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41TTACHED\x10\x01\x12\x0b\n\x07PENDING\x10\x02\x12\x0c\n\x08REWARDED\x10\x03\x12\x11\n\rNOT_QUALIFIED\x10\x04\x12\x0c\n\x08REVERSED\x10\x05\"X\n\x0f\x44\x61shboardStreak\x12\x0f\n\x07\x63urrent\x18\x01 \x01(\x05\x12\x0b\n\x03max\x18\x02 \x01(\x05\x12\x16\n\x0enext_milestone\x18\x03 \x01(\x05\x12\x0f\n\x07\x66reezes\x18\x04 \x01(\x05\"\xbc\x01\n\x12\x44\x61shboardChallenge\x12\x14\n\x0c\x63hallenge_id\x18\x01 \x01(\x03\x12\r\n\x05title\x18\x02 \x01(\t\x12\x16\n\x0e\x63hallenge_type\x18\x03 \x01(\t\x12\x10\n\x08progress\x18\x04 \x01(\x03\x12\x0e\n\x06target\x18\x05 \x01(\x03\x12\x11\n\tcompleted\x18\x06 \x01(\x08\x12\x0f\n\x07\x63laimed\x18\x07 \x01(\x08\x12\x10\n\x08\x65nd_date\x18\x08 \x01(\t\x12\x11\n\tdays_left\x18\t \x01(\x05\"\x94\x01\n\x0e\x44\x61shboardBadge\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08icon_url\x18\x04 \x01(\t\x12-\n\tearned_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08order_id\x18\x06 \x01(\t\"3\n\x0f\x44\x61shboardPoints\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\x03\x12\x0f\n\x07pending\x18\x02 \x01(\x03\"\xc9\x02\n\tDashboard\x12)\n\x04tier\x18\x01 \x01(\x0b\x32\x1b.engage.loyalty.v1.UserTier\x12\x32\n\x06streak\x18\x02 \x01(\x0b\x32\".engage.loyalty.v1.DashboardStreak\x12;\n\x0fpurchase_streak\x18\x03 \x01(\x0b\x32\".engage.loyalty.v1.DashboardStreak\x12\x39\n\nchallenges\x18\x04 \x03(\x0b\x32%.engage.loyalty.v1.DashboardChallenge\x12\x31\n\x06\x62\x61\x64ges\x18\x05 \x03(\x0b\x32!.engage.loyalty.v1.DashboardBadge\x12\x32\n\x06points\x18\x06 \x01(\x0b\x32\".engage.loyalty.v1.DashboardPointsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!engage/loyalty/v1/community.proto\x12\x11\x65ngage.loyalty.v1\x1a\x1f\x65ngage/loyalty/v1/loyalty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x01\n\x10LeaderboardEntry\x12\x0c\n\x04rank\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x03\x12\x15\n\rcurrency_code\x18\x04 \x01(\t\x12.\n\nreached_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05is_me\x18\x06 \x01(\x08\x12\x14\n\x0cvalue_banded\x18\x07 \x01(\x08\"\xcf\x01\n\x0bLeaderboard\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05scope\x18\x02 \x01(\t\x12\x14\n\x0cperiod_start\x18\x03 \x01(\t\x12\x12\n\nperiod_end\x18\x04 \x01(\t\x12\x10\n\x08timezone\x18\x05 \x01(\t\x12\x34\n\x07\x65ntries\x18\x06 \x03(\x0b\x32#.engage.loyalty.v1.LeaderboardEntry\x12/\n\x02me\x18\x07 \x01(\x0b\x32#.engage.loyalty.v1.LeaderboardEntry\"\x8a\x01\n\x18LeaderboardSnapshotEntry\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x0c\n\x04rank\x18\x02 \x01(\x03\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\r\n\x05value\x18\x04 \x01(\x03\x12.\n\nreached_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf7\x02\n\x08Referral\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x32\n\x06status\x18\x02 \x01(\x0e\x32\".engage.loyalty.v1.Referral.Status\x12/\n\x0b\x61ttached_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cqualified_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrelease_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06points\x18\x06 \x01(\x03\x12\x17\n\x0freferrer_capped\x18\x07 \x01(\x08\"j\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41TTACHED\x10\x01\x12\x0b\n\x07PENDING\x10\x02\x12\x0c\n\x08REWARDED\x10\x03\x12\x11\n\rNOT_QUALIFIED\x10\x04\x12\x0c\n\x08REVERSED\x10\x05\"X\n\x0f\x44\x61shboardStreak\x12\x0f\n\x07\x63urrent\x18\x01 \x01(\x05\x12\x0b\n\x03max\x18\x02 \x01(\x05\x12\x16\n\x0enext_milestone\x18\x03 \x01(\x05\x12\x0f\n\x07\x66reezes\x18\x04 \x01(\x05\"\xbc\x01\n\x12\x44\x61shboardChallenge\x12\x14\n\x0c\x63hallenge_id\x18\x01 \x01(\x03\x12\r\n\x05title\x18\x02 \x01(\t\x12\x16\n\x0e\x63hallenge_type\x18\x03 \x01(\t\x12\x10\n\x08progress\x18\x04 \x01(\x03\x12\x0e\n\x06target\x18\x05 \x01(\x03\x12\x11\n\tcompleted\x18\x06 \x01(\x08\x12\x0f\n\x07\x63laimed\x18\x07 \x01(\x08\x12\x10\n\x08\x65nd_date\x18\x08 \x01(\t\x12\x11\n\tdays_left\x18\t \x01(\x05\"\x94\x01\n\x0e\x44\x61shboardBadge\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08icon_url\x18\x04 \x01(\t\x12-\n\tearned_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08order_id\x18\x06 \x01(\t\"3\n\x0f\x44\x61shboardPoints\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\x03\x12\x0f\n\x07pending\x18\x02 \x01(\x03\"\xc9\x02\n\tDashboard\x12)\n\x04tier\x18\x01 \x01(\x0b\x32\x1b.engage.loyalty.v1.UserTier\x12\x32\n\x06streak\x18\x02 \x01(\x0b\x32\".engage.loyalty.v1.DashboardStreak\x12;\n\x0fpurchase_streak\x18\x03 \x01(\x0b\x32\".engage.loyalty.v1.DashboardStreak\x12\x39\n\nchallenges\x18\x04 \x03(\x0b\x32%.engage.loyalty.v1.DashboardChallenge\x12\x31\n\x06\x62\x61\x64ges\x18\x05 \x03(\x0b\x32!.engage.loyalty.v1.DashboardBadge\x12\x32\n\x06points\x18\x06 \x01(\x0b\x32\".engage.loyalty.v1.DashboardPointsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,23 +34,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'engage.loyalty.v1.community
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_LEADERBOARDENTRY']._serialized_start=123
-  _globals['_LEADERBOARDENTRY']._serialized_end=273
-  _globals['_LEADERBOARD']._serialized_start=276
-  _globals['_LEADERBOARD']._serialized_end=483
-  _globals['_LEADERBOARDSNAPSHOTENTRY']._serialized_start=486
-  _globals['_LEADERBOARDSNAPSHOTENTRY']._serialized_end=624
-  _globals['_REFERRAL']._serialized_start=627
-  _globals['_REFERRAL']._serialized_end=1002
-  _globals['_REFERRAL_STATUS']._serialized_start=896
-  _globals['_REFERRAL_STATUS']._serialized_end=1002
-  _globals['_DASHBOARDSTREAK']._serialized_start=1004
-  _globals['_DASHBOARDSTREAK']._serialized_end=1092
-  _globals['_DASHBOARDCHALLENGE']._serialized_start=1095
-  _globals['_DASHBOARDCHALLENGE']._serialized_end=1283
-  _globals['_DASHBOARDBADGE']._serialized_start=1286
-  _globals['_DASHBOARDBADGE']._serialized_end=1434
-  _globals['_DASHBOARDPOINTS']._serialized_start=1436
-  _globals['_DASHBOARDPOINTS']._serialized_end=1487
-  _globals['_DASHBOARD']._serialized_start=1490
-  _globals['_DASHBOARD']._serialized_end=1819
+  _globals['_LEADERBOARDENTRY']._serialized_end=295
+  _globals['_LEADERBOARD']._serialized_start=298
+  _globals['_LEADERBOARD']._serialized_end=505
+  _globals['_LEADERBOARDSNAPSHOTENTRY']._serialized_start=508
+  _globals['_LEADERBOARDSNAPSHOTENTRY']._serialized_end=646
+  _globals['_REFERRAL']._serialized_start=649
+  _globals['_REFERRAL']._serialized_end=1024
+  _globals['_REFERRAL_STATUS']._serialized_start=918
+  _globals['_REFERRAL_STATUS']._serialized_end=1024
+  _globals['_DASHBOARDSTREAK']._serialized_start=1026
+  _globals['_DASHBOARDSTREAK']._serialized_end=1114
+  _globals['_DASHBOARDCHALLENGE']._serialized_start=1117
+  _globals['_DASHBOARDCHALLENGE']._serialized_end=1305
+  _globals['_DASHBOARDBADGE']._serialized_start=1308
+  _globals['_DASHBOARDBADGE']._serialized_end=1456
+  _globals['_DASHBOARDPOINTS']._serialized_start=1458
+  _globals['_DASHBOARDPOINTS']._serialized_end=1509
+  _globals['_DASHBOARD']._serialized_start=1512
+  _globals['_DASHBOARD']._serialized_end=1841
 # @@protoc_insertion_point(module_scope)

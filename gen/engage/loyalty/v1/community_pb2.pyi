@@ -12,20 +12,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class LeaderboardEntry(_message.Message):
-    __slots__ = ("rank", "user_id", "value", "currency_code", "reached_at", "is_me")
+    __slots__ = ("rank", "user_id", "value", "currency_code", "reached_at", "is_me", "value_banded")
     RANK_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
     REACHED_AT_FIELD_NUMBER: _ClassVar[int]
     IS_ME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_BANDED_FIELD_NUMBER: _ClassVar[int]
     rank: int
     user_id: str
     value: int
     currency_code: str
     reached_at: _timestamp_pb2.Timestamp
     is_me: bool
-    def __init__(self, rank: _Optional[int] = ..., user_id: _Optional[str] = ..., value: _Optional[int] = ..., currency_code: _Optional[str] = ..., reached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_me: _Optional[bool] = ...) -> None: ...
+    value_banded: bool
+    def __init__(self, rank: _Optional[int] = ..., user_id: _Optional[str] = ..., value: _Optional[int] = ..., currency_code: _Optional[str] = ..., reached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_me: _Optional[bool] = ..., value_banded: _Optional[bool] = ...) -> None: ...
 
 class Leaderboard(_message.Message):
     __slots__ = ("period", "scope", "period_start", "period_end", "timezone", "entries", "me")

@@ -488,12 +488,14 @@ class ClaimChallengeRewardRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., challenge_id: _Optional[int] = ...) -> None: ...
 
 class ClaimChallengeRewardResponse(_message.Message):
-    __slots__ = ("reward", "badges_awarded")
+    __slots__ = ("reward", "badges_awarded", "replayed")
     REWARD_FIELD_NUMBER: _ClassVar[int]
     BADGES_AWARDED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     reward: _gamification_pb2.ChallengeReward
     badges_awarded: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, reward: _Optional[_Union[_gamification_pb2.ChallengeReward, _Mapping]] = ..., badges_awarded: _Optional[_Iterable[str]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, reward: _Optional[_Union[_gamification_pb2.ChallengeReward, _Mapping]] = ..., badges_awarded: _Optional[_Iterable[str]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class ListChallengesRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

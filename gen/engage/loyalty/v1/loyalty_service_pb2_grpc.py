@@ -366,7 +366,8 @@ class LoyaltyServiceServicer:
 
     def DeleteBadge(self, request, context):
         """Deletes a badge nobody holds. Errors: NOT_FOUND with reason BADGE_NOT_FOUND;
-        FAILED_PRECONDITION with reason BADGE_EARNED once a member holds it (hide it instead).
+        FAILED_PRECONDITION with reason BADGE_EARNED once a member holds it (hide it instead), or
+        BADGE_IN_USE while a challenge's reward or a collection names it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -389,9 +390,12 @@ class LoyaltyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ClaimChallengeReward(self, request, context):
-        """Grants a completed challenge's reward (points, tokens, badge) exactly once. Errors: NOT_FOUND
-        with reason CHALLENGE_NOT_FOUND; FAILED_PRECONDITION with reason NOT_JOINED or
-        CHALLENGE_NOT_COMPLETED; ALREADY_EXISTS with reason ALREADY_CLAIMED.
+        """Grants a completed challenge's reward (points, tokens, badge) exactly once; a repeated claim
+        answers the first claim's reward with `replayed` set. A refund that later takes the challenge
+        back under its target claws the reward back: its points (what the member no longer has becomes
+        debt, paid from later credits) and tokens (never below zero; what was spent is recorded); the
+        badge stays awarded. Errors: NOT_FOUND with reason CHALLENGE_NOT_FOUND; FAILED_PRECONDITION
+        with reason NOT_JOINED or CHALLENGE_NOT_COMPLETED (never ALREADY_CLAIMED any more).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
