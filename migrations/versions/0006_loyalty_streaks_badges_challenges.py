@@ -43,6 +43,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Text, primary_key=True),
         sa.Column("streak_type", sa.Text, primary_key=True),
         sa.Column("day", sa.Date, primary_key=True),
+        # Freezes spent on the missed days just before this day (already paid: a rebuild never pays them again).
+        sa.Column("bridged", sa.Integer, nullable=False, server_default=ZERO),
+        sa.CheckConstraint("bridged >= 0", name="ck_streak_days_bridged_not_negative"),
         schema=S,
     )
     op.create_table(
@@ -153,6 +156,8 @@ def upgrade() -> None:
         sa.Column("claim", JSONB),
         sa.Column("reversed_at", TS),
         sa.Column("clawback", JSONB),
+        # Clawbacks so far: the next claim's and clawback's idempotency keys carry it, so a reward earned again pays again.
+        sa.Column("reversals", sa.Integer, nullable=False, server_default=ZERO),
         sa.CheckConstraint("claimed_at IS NULL OR completed_at IS NOT NULL", name="ck_user_challenges_claim_after_completion"),
         schema=S,
     )

@@ -152,6 +152,9 @@ def upgrade() -> None:
         sa.Column("referrer_points", sa.BigInteger, nullable=False, server_default=sa.text("0")),
         sa.Column("referee_points", sa.BigInteger, nullable=False, server_default=sa.text("0")),
         sa.Column("referrer_capped", sa.Boolean, nullable=False, server_default=sa.false()),
+        # Random, drawn when the referral pays: the `order_id` of both reward lots, so the members'
+        # ledgers never name the referee or their order.
+        sa.Column("reward_ref", sa.Text),
         sa.CheckConstraint("referee_id <> referrer_id", name="ck_referrals_not_self"),
         sa.CheckConstraint("state IN ('ATTACHED', 'QUALIFIED', 'NOT_QUALIFIED', 'REVERSED')", name="ck_referrals_state_known"),
         schema=S,
@@ -170,10 +173,21 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_index("ix_referral_attempts_user", "referral_attempts", ["user_id", "attempted_at"], schema=S)
+    # Refunds processed before any purchase of their order (queues reorder events), with the time
+    # they were made: a referral counts only those made inside the clawback window of the purchase.
+    op.create_table(
+        "early_refunds",
+        sa.Column("user_id", sa.Text, primary_key=True),
+        sa.Column("order_id", sa.Text, primary_key=True),
+        sa.Column("event_id", sa.Text, primary_key=True),
+        sa.Column("amount", sa.BigInteger, nullable=False),
+        sa.Column("occurred_at", TS, nullable=False),
+        schema=S,
+    )
 
 
 def downgrade() -> None:
-    for table in ("referral_attempts", "referrals", "referral_codes", "leaderboard_snapshots", "leaderboard_closes",
+    for table in ("early_refunds", "referral_attempts", "referrals", "referral_codes", "leaderboard_snapshots", "leaderboard_closes",
                   "leaderboard_band_deltas", "leaderboard_bands", "leaderboard_totals"):
         op.drop_table(table, schema=S)
     op.execute("DROP FUNCTION loyalty.snapshot_is_immutable()")

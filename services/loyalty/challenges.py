@@ -81,23 +81,28 @@ def with_part(conn: Connection, user_id: str, challenge_id: int) -> sa.Row | Non
 # One event moves every open challenge of the member it can affect: counting challenges add the
 # order's step (1 when the order starts counting as a purchase; its net amount's increase),
 # streak challenges follow the streak (its days since joining). Only events on a day inside the
-# window and at or after the join count; a completed challenge stops moving. What an order added is
-# kept per challenge (challenge_orders), so its refund takes exactly that back. The UPDATE re-reads a
-# row another transaction just changed, so concurrent events never lose a step.
+# window and at or after the join count. A completed challenge keeps moving (its completion time stays
+# the first one), so a refund compares the target with the true progress. What an order added is kept
+# per challenge (challenge_orders), so its refund takes exactly that back. Every writer of a member's
+# challenge rows holds the member's points account first (see gamification.py), so `was` reads the
+# rows as this UPDATE finds them: `completed` is true only for the challenges this event completed.
 _NEW_PROGRESS = """CASE WHEN c.challenge_type = 'streak'
     THEN greatest(uc.progress, least(CAST(:streak AS bigint), CAST(:day AS date) - CAST((uc.joined_at AT TIME ZONE :tz) AS date) + 1))
     WHEN c.challenge_type = 'purchase_amount' THEN uc.progress + CAST(:amount AS bigint) ELSE uc.progress + CAST(:count AS bigint) END"""
 _PROGRESS = sa.text(
     f"""
-WITH moved AS (
+WITH was AS (
+  SELECT challenge_id, completed_at FROM loyalty.user_challenges WHERE user_id = :u
+), moved AS (
   UPDATE loyalty.user_challenges uc
   SET progress = {_NEW_PROGRESS},
-      completed_at = CASE WHEN {_NEW_PROGRESS} >= c.target THEN CAST(:now AS timestamptz) END
-  FROM loyalty.challenges c
-  WHERE uc.user_id = :u AND c.id = uc.challenge_id AND uc.completed_at IS NULL AND uc.joined_at <= :occurred_at
+      completed_at = CASE WHEN uc.completed_at IS NOT NULL THEN uc.completed_at
+                          WHEN {_NEW_PROGRESS} >= c.target THEN CAST(:now AS timestamptz) END
+  FROM loyalty.challenges c, was
+  WHERE uc.user_id = :u AND c.id = uc.challenge_id AND was.challenge_id = uc.challenge_id AND uc.joined_at <= :occurred_at
     AND c.is_active AND CAST(:day AS date) BETWEEN c.start_date AND c.end_date
     AND c.challenge_type = ANY(:types) AND (c.challenge_type <> 'category' OR c.category = :category)
-  RETURNING uc.challenge_id, uc.progress, uc.completed_at IS NOT NULL AS completed, c.challenge_type
+  RETURNING uc.challenge_id, uc.progress, was.completed_at IS NULL AND uc.completed_at IS NOT NULL AS completed, c.challenge_type
 ), contributed AS (
   INSERT INTO loyalty.challenge_orders AS co (user_id, challenge_id, order_id, amount, counted)
   SELECT :u, challenge_id, :order_id, CASE WHEN challenge_type = 'purchase_amount' THEN CAST(:amount AS bigint) ELSE 0 END,
@@ -113,7 +118,8 @@ SELECT challenge_id, progress, completed FROM moved
 def progress(conn: Connection, user_id: str, *, types: list[str], day: date, occurred_at: datetime, amount: int = 0,
              count: int = 0, category: str | None = None, order_id: str | None = None, streak: int = 0,
              now: datetime) -> list[sa.Row]:
-    """Applies one event to the member's challenges of `types`; returns those it moved."""
+    """Applies one event to the member's challenges of `types`; returns those it moved (`completed`:
+    this event completed it)."""
     if not types:
         return []
     return list(
@@ -132,7 +138,7 @@ def contributions(conn: Connection, user_id: str, order_id: str) -> list[sa.Row]
     return list(conn.execute(
         sa.text(
             "SELECT co.challenge_id, co.amount, co.counted, c.challenge_type, c.target, c.title, uc.progress, uc.completed_at, "
-            "uc.claimed_at, uc.reversed_at, uc.claim FROM loyalty.challenge_orders co "
+            "uc.claimed_at, uc.reversed_at, uc.reversals, uc.claim FROM loyalty.challenge_orders co "
             "JOIN loyalty.user_challenges uc ON uc.user_id = co.user_id AND uc.challenge_id = co.challenge_id "
             "JOIN loyalty.challenges c ON c.id = co.challenge_id "
             "WHERE co.user_id = :u AND co.order_id = :o ORDER BY co.challenge_id FOR UPDATE OF uc, co"
@@ -161,11 +167,21 @@ def take_back(conn: Connection, user_id: str, challenge_id: int, order_id: str, 
 
 
 def mark_reversed(conn: Connection, user_id: str, challenge_id: int, clawback: dict, now: datetime) -> None:
+    """Records a clawback and reopens the challenge: no longer completed nor claimed, so a later
+    qualifying event inside the window completes it again and a new claim (keyed by `reversals`)
+    pays again."""
     conn.execute(
-        sa.text("UPDATE loyalty.user_challenges SET reversed_at = :now, clawback = CAST(:c AS jsonb) "
+        sa.text("UPDATE loyalty.user_challenges SET reversed_at = :now, clawback = CAST(:c AS jsonb), completed_at = NULL, "
+                "claimed_at = NULL, claim = NULL, reversals = reversals + 1 "
                 "WHERE user_id = :u AND challenge_id = :id").bindparams(sa.bindparam("c", type_=sa.JSON)),
         {"u": user_id, "id": challenge_id, "c": clawback, "now": now},
     )
+
+
+def reward_key(challenge_id: int, user_id: str, reversals: int) -> str:
+    """The idempotency key of a claim's grants (and, prefixed, of its clawback): the first claim's
+    key as ever; a claim after `reversals` clawbacks gets its own."""
+    return f"challenge:{challenge_id}:{user_id}" + (f":r{reversals}" if reversals else "")
 
 
 # ---- joining and claiming ----------------------------------------------------------------------------
@@ -201,19 +217,16 @@ def set_claim(conn: Connection, user_id: str, challenge_id: int, claim: dict) ->
     )
 
 
-def mark_claimed(conn: Connection, user_id: str, challenge_id: int, claim: dict, now: datetime) -> bool:
-    """Claims a completed challenge's reward; False when not completed or already claimed. A
-    concurrent claim waits on the row and then finds it claimed."""
-    return (
-        conn.execute(
-            sa.text(
-                "UPDATE loyalty.user_challenges SET claimed_at = :now, claim = CAST(:claim AS jsonb) WHERE user_id = :u "
-                "AND challenge_id = :id AND completed_at IS NOT NULL AND claimed_at IS NULL RETURNING challenge_id"
-            ).bindparams(sa.bindparam("claim", type_=sa.JSON)),
-            {"u": user_id, "id": challenge_id, "claim": claim, "now": now},
-        ).first()
-        is not None
-    )
+def mark_claimed(conn: Connection, user_id: str, challenge_id: int, claim: dict, now: datetime) -> int | None:
+    """Claims a completed challenge's reward: the clawbacks before it (for its keys); None when not
+    completed or already claimed. A concurrent claim waits on the row and then finds it claimed."""
+    return conn.execute(
+        sa.text(
+            "UPDATE loyalty.user_challenges SET claimed_at = :now, claim = CAST(:claim AS jsonb) WHERE user_id = :u "
+            "AND challenge_id = :id AND completed_at IS NOT NULL AND claimed_at IS NULL RETURNING reversals"
+        ).bindparams(sa.bindparam("claim", type_=sa.JSON)),
+        {"u": user_id, "id": challenge_id, "claim": claim, "now": now},
+    ).scalar_one_or_none()
 
 
 # ---- definitions -----------------------------------------------------------------------------------

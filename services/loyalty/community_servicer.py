@@ -62,15 +62,21 @@ def get_leaderboard_snapshot(request) -> _pb.GetLeaderboardSnapshotResponse:
 
 
 def _referral(row, *, as_referrer: bool, now: datetime) -> community_pb2.Referral | None:
+    """A referral as one side sees it. The referrer gets the release day only (`release_date`):
+    `release_at` is the referee's purchase time plus the clawback window, so it would tell when the
+    referee bought; the referee (their own purchase) and trusted callers also get `release_at`."""
     if row is None:
         return None
     other = row.referee_id if as_referrer else row.referrer_id
+    qualified = row.state == "QUALIFIED"
+    exact = qualified and (not as_referrer or current_principal().trusted)
     return community_pb2.Referral(
         user_id=leaderboards.mask(other),
         status=community_pb2.Referral.Status.Value(referrals.status(row, now)),
         attached_at=timestamp(row.attached_at),
         qualified_at=timestamp(row.qualified_at),
-        release_at=timestamp(row.release_at) if row.state == "QUALIFIED" else None,
+        release_at=timestamp(row.release_at) if exact else None,
+        release_date=leaderboards.today(row.release_at).isoformat() if qualified else "",
         points=(row.referrer_points if as_referrer else row.referee_points) if row.state == "QUALIFIED" else 0,
         referrer_capped=row.referrer_capped,
     )

@@ -145,6 +145,11 @@ def _grant(conn: Connection, user_id: str, amount: int, reason: str, key: str, l
     )
 
 
+def _granted(conn: Connection, key: str) -> bool:
+    """Whether a grant under `key` exists (a lot is stored per grant key)."""
+    return conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM loyalty.lots WHERE idempotency_key = :k)"), {"k": key}).scalar_one()
+
+
 def _award_badges(conn: Connection, user_id: str, counters: list[str], *, event_id: str | None, order_id: str | None,
                   now: datetime, code: str | None = None) -> list[sa.Row]:
     """Awards what the counters (or `code`) earned, with each badge's points; the badges awarded."""
@@ -163,10 +168,13 @@ def _streak_step(conn: Connection, user_id: str, streak_type: str, day: date, ev
     (`gd.rebuild`); a day already counted changes nothing."""
     s = streaks.lock(conn, user_id, streak_type, now)
     if s.last_day is None or day > s.last_day:
-        streaks.add_day(conn, user_id, streak_type, day)
         step = gd.advance(s, day, r)
+        streaks.add_day(conn, user_id, streak_type, day, step.freezes_used)
     elif day < s.last_day and streaks.add_day(conn, user_id, streak_type, day):
-        step = gd.rebuild(s, streaks.days_until(conn, user_id, streak_type, s.last_day), r)
+        days, paid = streaks.days_until(conn, user_id, streak_type, s.last_day)
+        step = gd.rebuild(s, days, r, paid)
+        if step.advanced:
+            streaks.mark_run_paid(conn, user_id, streak_type, step.state.run_start, step.state.last_day)
     else:
         step = gd.advance(s, day, r)  # the day is counted: no change
     rewards: list[Reward] = []
@@ -177,6 +185,8 @@ def _streak_step(conn: Connection, user_id: str, streak_type: str, day: date, ev
             # Once per run (keyed by its first day): a run that breaks and reaches the milestone again
             # earns it again; a rebuilt run does not earn one its start already paid.
             key = f"streak:{user_id}:{streak_type}:{days}:{step.state.run_start.isoformat()}"
+            if _granted(conn, key):
+                continue  # paid already (perhaps at another configured amount): never refused, never twice
             g = _grant(conn, user_id, amount, "STREAK", key, f"{days}-day {streak_type} streak",
                        {"streak_type": streak_type, "days": days, "event_id": event_id}, now)
             if not g.replayed:
@@ -227,7 +237,7 @@ def _claw_back(conn: Connection, user_id: str, c: sa.Row, event_id: str, now: da
     spent stays spent and is recorded). The reward's badge stays awarded."""
     claim = c.claim or {}
     meta = {"challenge_id": c.challenge_id, "event_id": event_id}
-    key = f"challenge-clawback:{c.challenge_id}:{user_id}"
+    key = "challenge-clawback" + challenges.reward_key(c.challenge_id, user_id, c.reversals).removeprefix("challenge")
     taken, debt = 0, 0
     if int(claim.get("points", 0)) > 0:
         taken, debt = points.claw_back(conn, user_id=user_id, points=int(claim["points"]), key=key, reason="CHALLENGE_CLAWBACK",
@@ -250,7 +260,7 @@ def _refund_challenges(conn: Connection, user_id: str, order_id: str, move: gd.O
         if not n:
             continue
         after = challenges.take_back(conn, user_id, c.challenge_id, order_id, n, c.target)
-        if c.completed_at is None or after.progress >= c.target or c.reversed_at is not None:
+        if c.completed_at is None or after.progress >= c.target:
             continue
         undone += 1
         if c.claimed_at is not None:
@@ -590,13 +600,15 @@ class Claimed:
 def claim_challenge(user_id: str, challenge_id: int, now: datetime | None = None) -> Claimed:
     """Grants a completed challenge's reward exactly once: points, tokens into the Reward wallet and
     the badge, in one transaction with the claim. A repeated claim answers the first claim's reward
-    with `replayed` set (even after refunds clawed it back). Errors: NOT_FOUND CHALLENGE_NOT_FOUND;
+    with `replayed` set. Errors: NOT_FOUND CHALLENGE_NOT_FOUND;
     FAILED_PRECONDITION NOT_JOINED or CHALLENGE_NOT_COMPLETED.
 
     Refunds: a refund takes its order's part off the progress; before the claim that may undo the
     completion, after it (progress back under the target) the reward is clawed back: the points
     (what the member no longer has becomes debt) and the tokens (never below zero; what was spent is
-    recorded in `clawback`). The reward's badge stays awarded."""
+    recorded in `clawback`). The reward's badge stays awarded. A clawback reopens the challenge: a
+    later qualifying event inside the window completes it again, and its claim pays again (under
+    keys suffixed with the number of clawbacks before it)."""
     now = _now(now)
 
     def work(conn: Connection) -> Claimed:
@@ -607,7 +619,8 @@ def claim_challenge(user_id: str, challenge_id: int, now: datetime | None = None
         reward = c.reward or {}
         tokens = tuple(gd.merged_tokens(reward.get("tokens", [])))
         claim = {"points": int(reward.get("points", 0)), "tokens": [list(t) for t in tokens], "badge_code": reward.get("badge_code") or ""}
-        if not challenges.mark_claimed(conn, user_id, challenge_id, claim, now):
+        reversals = challenges.mark_claimed(conn, user_id, challenge_id, claim, now)
+        if reversals is None:
             p = challenges.part(conn, user_id, challenge_id)
             meta = {"challenge_id": str(challenge_id)}
             if p is None:
@@ -615,7 +628,7 @@ def claim_challenge(user_id: str, challenge_id: int, now: datetime | None = None
             if p.completed_at is None:
                 raise FailedPrecondition("CHALLENGE_NOT_COMPLETED", f"progress {p.progress} of {c.target}", metadata=meta)
             return Claimed.stored(p.claim or {})
-        key = f"challenge:{challenge_id}:{user_id}"
+        key = challenges.reward_key(challenge_id, user_id, reversals)
         if claim["points"]:
             _grant(conn, user_id, claim["points"], "CHALLENGE", key, c.title, {"challenge_id": challenge_id}, now)
         for token_type, amount in tokens:

@@ -97,31 +97,35 @@ def advance(s: StreakState, day: date, rules: StreakRules) -> StreakStep:
     return StreakStep(state, True, current > s.max, broken, s.current if broken else 0, used, reached, earned)
 
 
-def rebuild(s: StreakState, days: Sequence[date], rules: StreakRules) -> StreakStep:
+def rebuild(s: StreakState, days: Sequence[date], rules: StreakRules, paid: Mapping[date, int] | None = None) -> StreakStep:
     """The streak after a late event added an active day before `s.last_day`; `days` are every
-    active day counted up to `s.last_day`, the late one included, newest first.
+    active day counted up to `s.last_day`, the late one included, newest first; `paid` the freezes
+    already spent on the missed days just before a day (the stored `bridged` of each day).
 
-    The current run is rebuilt from the stored days as they would have been counted in order: walking
-    back from the last day, each gap of missed days is bridged while freezes last, the freezes being
-    those the member holds plus those the run had spent (so a late day that fills a gap bridged by a
-    freeze gives that freeze back). The run only grows: milestones between the old and the new length
-    are reached now (their points keyed by the new run start, so a milestone the same run start
-    already paid is not paid twice), and freeze milestones among them earn freezes up to the cap.
-    `advanced` is False when the late day joins no run (it is only stored)."""
-    budget = s.freezes + s.run_freezes_used
-    used, count, start = 0, 1, days[0]
+    The run is rebuilt from the stored days as they would have been counted in order: walking back
+    from the last day, each gap of missed days costs its days less what was already paid for it (by
+    this run or an older one: never paid twice), while the freezes the member holds cover the cost.
+    A late day that fills a gap a freeze bridged costs less than was paid: the freeze comes back
+    (never past `max_freezes`, or the freezes already held when more). The run only grows: milestones
+    between the old and the new length are reached now (their points keyed by the new run start, so
+    a milestone the same run start already paid is not paid twice), and freeze milestones among them
+    earn freezes up to the cap. `advanced` is False when the late day joins no run (it is only
+    stored). The caller re-stores each run day's gap as paid."""
+    paid = paid or {}
+    cost, gaps, count, start = 0, 0, 1, days[0]
     for prev in days[1:]:
         gap = (start - prev).days - 1
-        if gap > budget - used:
+        step_cost = gap - paid.get(start, 0)
+        if cost + step_cost > s.freezes:
             break
-        used, count, start = used + gap, count + 1, prev
+        cost, gaps, count, start = cost + step_cost, gaps + gap, count + 1, prev
     if count <= s.current:
         return StreakStep(s, False, False, False, 0, 0, (), 0)
     reached = tuple((d, p) for d, p in sorted(rules.milestones.items()) if s.current < d <= count)
-    freezes = budget - used
+    freezes = min(s.freezes - cost, max(rules.max_freezes, s.freezes))
     crossed = sum(1 for d in rules.freeze_milestones if s.current < d <= count)
     earned = min(crossed, max(rules.max_freezes - freezes, 0))
-    state = StreakState(count, max(s.max, count), s.last_day, start, freezes + earned, used)
+    state = StreakState(count, max(s.max, count), s.last_day, start, freezes + earned, gaps)
     return StreakStep(state, True, count > s.max, False, 0, 0, reached, earned)
 
 

@@ -73,6 +73,9 @@ def mask(user_id: str) -> str:
     return user_id[: min(2, len(user_id) // 3)] + "***"
 
 
+FRIEND_MASK = "***"  # another member in the friends scope: no prefix to match against the global ranking
+
+
 def parse_period(value: str) -> str:
     period = PERIODS.get(value.lower())
     if period is None:
@@ -81,6 +84,10 @@ def parse_period(value: str) -> str:
 
 
 # ---- totals (inside the order event's transaction) ------------------------------------------------
+
+# With hashtext(period:start): taken exclusive by the one closer of a period ("LLBC"), shared by
+# every event counting in it (`count`).
+_CLOSE_LOCK = 0x4C4C_4243
 
 # The member's move between bands (three significant digits of the total; none at 0) is appended
 # as two deltas, in the same statement as the total: no shared counter row is locked here.
@@ -121,26 +128,38 @@ _CLOSED = sa.text(
 )
 
 
-def count(conn: Connection, user_id: str, day: date, delta: int, at: datetime) -> None:
+def count(conn: Connection, user_id: str, day: date, delta: int, at: datetime) -> list[str]:
     """Moves the member's monthly and weekly totals of the periods holding `day` (the order's
     purchase day) by `delta`, the change of the order's counted spend, and their bands. The caller
     holds the member. A period already closed (its snapshot taken) is left as it is: the event is
-    late (past LOYALTY_LEADERBOARD_CLOSE_DELAY_HOURS), so it is logged and counted in
-    `engage_loyalty_leaderboard_late_events_total` instead."""
+    late (past LOYALTY_LEADERBOARD_CLOSE_DELAY_HOURS); those periods are returned, and the caller
+    reports them (`report_late`) once its transaction committed.
+
+    Each period's close lock is held shared until the transaction ends (the closer takes it
+    exclusive): a closer waits for an event counting in its period to commit, so the snapshot holds
+    it, and an event that comes after the close sees the claim and is late."""
     if not delta:
-        return
+        return []
     periods = list(PERIODS.values())
     starts = [period_start(p, day) for p in periods]
+    for p, s in zip(periods, starts, strict=True):  # always MONTHLY then WEEKLY
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k, hashtext(:p || ':' || CAST(:s AS text)))"),
+                     {"k": _CLOSE_LOCK, "p": p, "s": s})
     closed = set(conn.execute(_CLOSED, {"periods": periods, "starts": starts}).scalars())
-    for p, s in zip(periods, starts, strict=True):
-        if p in closed:
-            metrics.LEADERBOARD_LATE_EVENTS.labels(p).inc()
-            log.warning("order event in a closed leaderboard period, not counted",
-                        extra={"fields": {"user_id": user_id, "period": p, "period_start": s.isoformat(), "delta": delta}})
     keep = [(p, s) for p, s in zip(periods, starts, strict=True) if p not in closed]
     if keep:
         conn.execute(_ADD if delta > 0 else _SUBTRACT, {"u": user_id, "d": delta, "at": at, "periods": [p for p, _ in keep],
                                                         "starts": [s for _, s in keep]})
+    return [p for p in periods if p in closed]
+
+
+def report_late(user_id: str, day: date, delta: int, late: list[str]) -> None:
+    """Logs and counts (`engage_loyalty_leaderboard_late_events_total`) an event left out of closed
+    periods: called after its transaction committed, so a retried or rolled back one never counts."""
+    for p in late:
+        metrics.LEADERBOARD_LATE_EVENTS.labels(p).inc()
+        log.warning("order event in a closed leaderboard period, not counted",
+                    extra={"fields": {"user_id": user_id, "period": p, "period_start": period_start(p, day).isoformat(), "delta": delta}})
 
 
 # Folds the appended deltas into the bands. Concurrent folds cannot count a delta twice: a delta
@@ -242,11 +261,13 @@ class Board:
 def _entry(row, me: str, reveal: bool, friends: bool = False) -> Entry:
     """The caller's own entry is exact. For other members an untrusted caller sees a masked id, no
     `reached_at` (when someone bought is theirs to know: the tie order of the list already tells who
-    was first) and, among friends, a banded total."""
+    was first) and, among friends, a banded total (always flagged `banded`) and an id without any
+    prefix (`FRIEND_MASK`: not linkable to the global ranking's masked ids and exact totals)."""
     if row.user_id == me or reveal:
         return Entry(row.rank, row.user_id, row.total, row.reached_at, row.user_id == me)
-    band = friends and banded(row.total) != row.total
-    return Entry(row.rank, mask(row.user_id), banded(row.total) if friends else row.total, None, False, band)
+    if friends:  # always marked banded, even when cutting changed nothing (else the flag tells it is exact)
+        return Entry(row.rank, FRIEND_MASK, banded(row.total), None, False, True)
+    return Entry(row.rank, mask(row.user_id), row.total, None, False)
 
 
 def board(user_id: str, period: str, scope: str = "global", *, reveal: bool = False, now: datetime | None = None) -> Board:
@@ -276,8 +297,6 @@ def board(user_id: str, period: str, scope: str = "global", *, reveal: bool = Fa
 
 
 # ---- closing a period -----------------------------------------------------------------------------
-
-_CLOSE_LOCK = 0x4C4C_4243  # with hashtext(period:start): one closer per period ("LLBC")
 
 # The standings are copied first and the period claimed after, in one transaction under the
 # period's advisory lock: a second closer waits, then finds the claim. A trigger refuses snapshot

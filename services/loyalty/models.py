@@ -245,11 +245,13 @@ class StreakDay(Base):
     the run (and a day already here is a no-op read)."""
 
     __tablename__ = "streak_days"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (sa.CheckConstraint("bridged >= 0", name="bridged_not_negative"), {"schema": SCHEMA})
 
     user_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     streak_type: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    # Freezes spent on the missed days just before this day: a rebuild counts that gap as paid.
+    bridged: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
 
 
 class GamificationEvent(Base):
@@ -396,6 +398,8 @@ class UserChallenge(Base):
     # Set when refunds took a claimed challenge back under its target and its reward was clawed back.
     reversed_at: Mapped[datetime | None]
     clawback: Mapped[dict | None] = mapped_column(JSONB)
+    # Clawbacks so far (a clawback reopens the challenge); claim and clawback keys carry it.
+    reversals: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
 
 
 class ChallengeOrder(Base):
@@ -536,6 +540,7 @@ class Referral(Base):
     referrer_points: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
     referee_points: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
     referrer_capped: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    reward_ref: Mapped[str | None] = mapped_column(sa.Text)  # random: the reward lots' order_id
 
 
 class ReferralAttempt(Base):
@@ -548,6 +553,20 @@ class ReferralAttempt(Base):
     user_id: Mapped[str] = mapped_column(sa.Text)
     reason: Mapped[str] = mapped_column(sa.Text)
     attempted_at: Mapped[datetime]
+
+
+class EarlyRefund(Base):
+    """A refund processed before any purchase of its order, with when it was made: a referral
+    counts only those made inside the purchase's clawback window."""
+
+    __tablename__ = "early_refunds"
+    __table_args__ = {"schema": SCHEMA}
+
+    user_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    order_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    occurred_at: Mapped[datetime]
 
 
 # ---- leaderboards, referrals and the dashboard: tables go above this line

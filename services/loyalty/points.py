@@ -601,6 +601,7 @@ def take_back(
     key: str,
     meta: dict,
     now: datetime,
+    label: str | None = None,
 ) -> TakenBack:
     """Takes back up to `points` for a refund of `order_id`: first from the order's own lots (held
     points cancelled, then spendable ones taken). What those lots no longer hold was either spent
@@ -636,7 +637,7 @@ def take_back(
             raise RuntimeError(f"lots of {user_id} do not match the balance")
         row = _write_entry(
             conn, user_id=user_id, delta=-taken, balance=after, reason="PURCHASE_REFUND", source="refund",
-            label=order_id, key=key, now=now,
+            label=order_id if label is None else label, key=key, now=now,
             meta={
                 **meta, "order_id": order_id, "cancelled_held": cancelled, "shortfall": shortfall, "expired": expired,
             },

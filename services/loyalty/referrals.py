@@ -14,14 +14,19 @@ Rules (each one tested):
   transaction, so parallel guesses cannot all pass the count; old attempts are pruned hourly.
 - The referee's first purchase processed while attached decides, once: it pays when it was made
   (`occurred_at`) after the code was attached, and its order's net (purchases minus refunds already
-  processed: a refund may arrive before its purchase) is at least LOYALTY_REFERRAL_MIN_PURCHASE, with
-  no refund of it known yet. Both sides then earn their points as lots held pending until the
+  processed: a refund may arrive before its purchase; only those made inside the clawback window
+  count, kept with their time in `loyalty.early_refunds`) is at least LOYALTY_REFERRAL_MIN_PURCHASE,
+  with no such refund. Both sides then earn their points as lots held pending until the
   clawback window (LOYALTY_REFERRAL_CLAWBACK_DAYS from the purchase's `occurred_at`) ends, when the
   points sweep releases them; otherwise the referral never pays (NOT_QUALIFIED).
 - Any refund of that purchase made (`occurred_at`) inside the window reverses both rewards (the
   issue's rule), whenever it is processed: held lots are cancelled; lots already released are taken
   back through `points.take_back` (spent points charged to other lots, the rest as debt, never a
   negative balance).
+- The members' lots and ledger entries name neither the referee nor their order: both reward lots
+  carry `order_id = referral:<reward_ref>` (random, drawn when the referral pays), grants carry fixed
+  labels and no ids in `meta`, a clawback entry the label "referral"; `loyalty.referrals` keeps the
+  referee and the order for admins.
 - A referrer is rewarded for at most LOYALTY_REFERRAL_MONTHLY_CAP referrals per calendar month (of the
   purchase, in the platform timezone); the referee of a capped referral is still rewarded.
 
@@ -126,7 +131,7 @@ def code_for(conn: Connection, user_id: str, now: datetime) -> str:
 
 _COLUMNS = (
     "referee_id, referrer_id, code, attached_at, state, order_id, first_purchase, qualified_at, release_at, reversed_at, "
-    "referrer_points, referee_points, referrer_capped"
+    "referrer_points, referee_points, referrer_capped, reward_ref"
 )
 
 # Walks up from the referrer: a cycle if the member is found above them.
@@ -241,6 +246,12 @@ def on_order_event(conn: Connection, event: dict, order: sa.Row, now: datetime, 
         if ref is not None:
             _qualify(conn, ref, event, order, now, r)
     else:
+        if order.purchased == 0:  # a refund ahead of its purchase: when it was made decides (`_qualify`)
+            conn.execute(
+                sa.text("INSERT INTO loyalty.early_refunds (user_id, order_id, event_id, amount, occurred_at) "
+                        "VALUES (:u, :o, :e, :a, :at) ON CONFLICT DO NOTHING"),
+                {"u": user, "o": event["order_id"], "e": event["event_id"], "a": event["amount"], "at": event["occurred_at"]},
+            )
         ref = conn.execute(
             sa.text(f"SELECT {_COLUMNS} FROM loyalty.referrals WHERE referee_id = :u AND state = 'QUALIFIED' AND order_id = :o "
                     "AND release_at > :at FOR UPDATE"),
@@ -254,16 +265,22 @@ def _keys(referee_id: str) -> tuple[str, str]:
     return f"referral:{referee_id}:referee", f"referral:{referee_id}:referrer"
 
 
-def _lot_order(referee_id: str) -> str:
-    """The `order_id` of both referral lots: what `points.take_back` takes them back by."""
-    return f"referral:{referee_id}"
+LABEL = "referral"  # the label of a clawback entry: the ledger names neither the referee nor their order
+
+
+def _lot_order(reward_ref: str) -> str:
+    """The `order_id` of both referral lots (what `points.take_back` takes them back by): the
+    referral's random `reward_ref`, so the members' lots and entries name neither the referee nor
+    their order (the referral's own row keeps both, for admins)."""
+    return f"referral:{reward_ref}"
 
 
 def disqualified(occurred_at: datetime, attached_at: datetime, purchased: int, refunded: int, r: Rules) -> str | None:
     """Why a first purchase does not pay (None when it does): made before the code was attached
-    (processed late), or its order's net (purchases minus refunds already processed, which may
-    arrive before their purchase) under the floor, or any refund of it already known (a refund
-    inside the clawback window reverses both rewards, so it never pays)."""
+    (processed late), or its order's net (purchases minus `refunded`: the refunds already processed,
+    which may arrive before their purchase, made inside its clawback window) under the floor, or any
+    such refund (a refund inside the window reverses both rewards, so it never pays; one made after
+    the window changes nothing, whenever it is processed)."""
     if occurred_at < attached_at:
         return "BEFORE_ATTACH"
     if purchased - refunded < r.min_purchase:
@@ -275,15 +292,21 @@ def disqualified(occurred_at: datetime, attached_at: datetime, purchased: int, r
 
 def _qualify(conn: Connection, ref: sa.Row, event: dict, order: sa.Row, now: datetime, r: Rules) -> None:
     order_id, at = event["order_id"], event["occurred_at"]
-    net = order.purchased - order.refunded
-    if disqualified(at, ref.attached_at, order.purchased, order.refunded, r) is not None:
+    release_at = at + timedelta(days=r.clawback_days)  # from the purchase, not from when it was processed
+    # Refunds processed before this purchase count only if made inside its window.
+    refunded = conn.execute(
+        sa.text("SELECT CAST(coalesce(sum(amount), 0) AS bigint) FROM loyalty.early_refunds "
+                "WHERE user_id = :u AND order_id = :o AND occurred_at < :until"),
+        {"u": ref.referee_id, "o": order_id, "until": release_at},
+    ).scalar_one()
+    net = order.purchased - refunded
+    if disqualified(at, ref.attached_at, order.purchased, refunded, r) is not None:
         conn.execute(
             sa.text("UPDATE loyalty.referrals SET state = 'NOT_QUALIFIED', order_id = :o, first_purchase = :a, qualified_at = :now "
                     "WHERE referee_id = :u"),
             {"u": ref.referee_id, "o": order_id, "a": max(net, 0), "now": now},
         )
         return
-    release_at = at + timedelta(days=r.clawback_days)  # from the purchase, not from when it was processed
     month = leaderboards.period_start("MONTHLY", leaderboards.today(at, r.timezone))  # the purchase's month
     points.lock_account(conn, ref.referrer_id, now)  # serializes the referrer's cap count
     rewarded = conn.execute(
@@ -292,10 +315,11 @@ def _qualify(conn: Connection, ref: sa.Row, event: dict, order: sa.Row, now: dat
         {"r": ref.referrer_id, "m": month},
     ).scalar_one()
     capped = rewarded >= r.monthly_cap
-    referee_key, referrer_key = _keys(ref.referee_id)
+    referee_key, referrer_key = _keys(ref.referee_id)  # idempotency keys: never shown to members
+    reward_ref = secrets.token_hex(8)
     common = {"reason": "REFERRAL", "source": "referral", "available_at": release_at, "expiry_days": r.expiry_days, "now": now,
-              "order_id": _lot_order(ref.referee_id)}
-    meta = {"referee_id": ref.referee_id, "referrer_id": ref.referrer_id, "order_id": order_id}
+              "order_id": _lot_order(reward_ref)}
+    meta: dict = {}  # who and which order stay in loyalty.referrals
     if r.referee_points > 0:
         points.grant_points(conn, user_id=ref.referee_id, points=r.referee_points, idempotency_key=referee_key,
                             label="referral: welcome", meta=meta, **common)
@@ -305,10 +329,10 @@ def _qualify(conn: Connection, ref: sa.Row, event: dict, order: sa.Row, now: dat
     conn.execute(
         sa.text(
             "UPDATE loyalty.referrals SET state = 'QUALIFIED', order_id = :o, first_purchase = :a, qualified_at = :now, "
-            "reward_month = :m, release_at = :rel, referee_points = :ep, referrer_points = :rp, referrer_capped = :capped "
-            "WHERE referee_id = :u"
+            "reward_month = :m, release_at = :rel, referee_points = :ep, referrer_points = :rp, referrer_capped = :capped, "
+            "reward_ref = :ref WHERE referee_id = :u"
         ),
-        {"u": ref.referee_id, "o": order_id, "a": net, "now": now, "m": month, "rel": release_at,
+        {"u": ref.referee_id, "o": order_id, "a": net, "now": now, "m": month, "rel": release_at, "ref": reward_ref,
          "ep": r.referee_points, "rp": 0 if capped else r.referrer_points, "capped": capped},
     )
 
@@ -324,8 +348,8 @@ def _reverse(conn: Connection, ref: sa.Row, now: datetime) -> None:
             continue
         points.lock_account(conn, user, now)
         points.settle(conn, [user], now)
-        points.take_back(conn, user_id=user, order_id=_lot_order(ref.referee_id), points=pts, charged_before=0,
-                         key=f"{key}:clawback", meta={"referee_id": ref.referee_id, "referral_order_id": ref.order_id}, now=now)
+        points.take_back(conn, user_id=user, order_id=_lot_order(ref.reward_ref), points=pts, charged_before=0,
+                         key=f"{key}:clawback", meta={}, label=LABEL, now=now)
     conn.execute(sa.text("UPDATE loyalty.referrals SET state = 'REVERSED', reversed_at = :now WHERE referee_id = :u"),
                  {"u": ref.referee_id, "now": now})
 

@@ -65,8 +65,10 @@ def record_order_event(event: dict, *, rules: domain.Rules | None = None, now: d
         "occurred_at": occurred_at,
     }
     user, order_id, cause = e["user_id"], e["order_id"], e["event_id"]
+    late: dict = {}  # the leaderboard periods the committed attempt found closed: reported after commit
 
     def apply(conn) -> Applied:
+        late.clear()
         member = tiers.lock_member(conn, user, fixed or datetime.now(UTC))
         now = fixed or datetime.now(UTC)  # read after the lock: a retry never reuses a clock older than a sweep's
         if not repository.claim_event(conn, e, now):
@@ -113,7 +115,8 @@ def record_order_event(event: dict, *, rules: domain.Rules | None = None, now: d
                 log.info("refund shortfall", extra={"fields": {"user_id": user, "order_id": order_id, "shortfall": back.shortfall}})
         # Leaderboards count what the order adds to spend, in the periods of its purchase day;
         # referrals react to the member's first purchase and to a refund of it.
-        leaderboards.count(conn, user, order.purchased_on or r.day(occurred_at), counted - state.counted_spend, occurred_at)
+        day, delta = order.purchased_on or r.day(occurred_at), counted - state.counted_spend
+        late.update(day=day, delta=delta, periods=leaderboards.count(conn, user, day, delta, occurred_at))
         referrals.on_order_event(conn, e, order, now)
         after = tiers.evaluate(conn, tiers.lock_member(conn, user, now), table, r, now, cause)
         return Applied(
@@ -125,7 +128,10 @@ def record_order_event(event: dict, *, rules: domain.Rules | None = None, now: d
             tier=after.tier.code,
         )
 
-    return db.retrying(apply)
+    applied = db.retrying(apply)
+    if late.get("periods"):
+        leaderboards.report_late(user, late["day"], late["delta"], late["periods"])
+    return applied
 
 
 def record_pool_points(payload: dict, *, rules: domain.Rules | None = None, now: datetime | None = None) -> points.Grant | None:

@@ -49,20 +49,37 @@ def save(conn: Connection, user_id: str, streak_type: str, s: gd.StreakState, no
     )
 
 
-def add_day(conn: Connection, user_id: str, streak_type: str, day: date) -> bool:
-    """Stores an active day; False when it was already counted."""
+def add_day(conn: Connection, user_id: str, streak_type: str, day: date, bridged: int = 0) -> bool:
+    """Stores an active day with the freezes spent on the missed days before it; False when it was
+    already counted."""
     return conn.execute(
-        sa.text("INSERT INTO loyalty.streak_days (user_id, streak_type, day) VALUES (:u, :t, :d) ON CONFLICT DO NOTHING RETURNING day"),
-        {"u": user_id, "t": streak_type, "d": day},
+        sa.text("INSERT INTO loyalty.streak_days (user_id, streak_type, day, bridged) VALUES (:u, :t, :d, :b) "
+                "ON CONFLICT DO NOTHING RETURNING day"),
+        {"u": user_id, "t": streak_type, "d": day, "b": bridged},
     ).first() is not None
 
 
-def days_until(conn: Connection, user_id: str, streak_type: str, last: date) -> list[date]:
-    """The member's active days up to `last`, newest first (a late day's rebuild: rare)."""
-    return list(conn.execute(
-        sa.text("SELECT day FROM loyalty.streak_days WHERE user_id = :u AND streak_type = :t AND day <= :d ORDER BY day DESC"),
+def days_until(conn: Connection, user_id: str, streak_type: str, last: date) -> tuple[list[date], dict[date, int]]:
+    """The member's active days up to `last`, newest first, and the freezes already paid for the gap
+    before each (a late day's rebuild: rare)."""
+    rows = conn.execute(
+        sa.text("SELECT day, bridged FROM loyalty.streak_days WHERE user_id = :u AND streak_type = :t AND day <= :d "
+                "ORDER BY day DESC"),
         {"u": user_id, "t": streak_type, "d": last},
-    ).scalars())
+    ).all()
+    return [r.day for r in rows], {r.day: r.bridged for r in rows if r.bridged}
+
+
+def mark_run_paid(conn: Connection, user_id: str, streak_type: str, start: date, last: date) -> None:
+    """After a rebuild: every gap inside the run from `start` to `last` is now paid by freezes."""
+    conn.execute(
+        sa.text(
+            "UPDATE loyalty.streak_days d SET bridged = g.gap FROM (SELECT day, day - lag(day) OVER (ORDER BY day) - 1 AS gap "
+            "FROM loyalty.streak_days WHERE user_id = :u AND streak_type = :t AND day BETWEEN :s AND :l) g "
+            "WHERE d.user_id = :u AND d.streak_type = :t AND d.day = g.day AND d.day > :s AND d.bridged <> g.gap"
+        ),
+        {"u": user_id, "t": streak_type, "s": start, "l": last},
+    )
 
 
 # The read-only answer to a visit or login: its stored outcome when the event id was applied, else

@@ -488,3 +488,37 @@ def test_a_challenge_window_opens_and_closes_at_seoul_midnight(loyalty, ops, use
     buy_at(start + timedelta(hours=23, minutes=59))  # 23:59 Seoul of the last day: inside
     with db.transaction() as conn:
         assert ch.part(conn, user_id, c.challenge_id).completed_at is not None
+
+
+def test_purchases_after_completion_count_so_a_refund_keeps_a_reward_still_earned(loyalty, ops, activity, as_user, user_id, sql):
+    c = challenge(loyalty, ops, "purchase_count", {"count": 2})
+    join(loyalty, as_user, user_id, c.challenge_id)
+    buy(activity, as_user, user_id, 1_000, order_id="o-a")
+    buy(activity, as_user, user_id, 1_000, order_id="o-b")
+    loyalty.ClaimChallengeReward(pb.ClaimChallengeRewardRequest(challenge_id=c.challenge_id), metadata=as_user(user_id), timeout=T)
+    buy(activity, as_user, user_id, 1_000, order_id="o-c")
+    refund(user_id, 1_000, "o-a")  # two purchases still count
+    after = mine(loyalty, as_user, user_id, c.challenge_id)
+    assert (after.progress, after.completed, after.claimed, points(loyalty, as_user, user_id)) == (2, True, True, 1000)
+    assert sql("SELECT order_id FROM loyalty.challenge_orders WHERE user_id = %(u)s AND counted ORDER BY 1", u=user_id) == [
+        ("o-b",), ("o-c",)]
+
+
+def test_a_clawed_back_challenge_is_earned_and_claimed_again(loyalty, ops, activity, as_user, user_id, sql):
+    c = challenge(loyalty, ops, "purchase_count", {"count": 1}, reward=g.ChallengeReward(points=300))
+    join(loyalty, as_user, user_id, c.challenge_id)
+    claim = pb.ClaimChallengeRewardRequest(challenge_id=c.challenge_id)
+    buy(activity, as_user, user_id, 1_000, order_id="o-1")
+    loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T)
+    refund(user_id, 1_000, "o-1")
+    gone = mine(loyalty, as_user, user_id, c.challenge_id)
+    assert (gone.completed, gone.claimed, points(loyalty, as_user, user_id)) == (False, False, 0)
+    assert failure(lambda: loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T))[1] == "CHALLENGE_NOT_COMPLETED"
+    buy(activity, as_user, user_id, 1_000, order_id="o-2")
+    assert mine(loyalty, as_user, user_id, c.challenge_id).completed
+    again = loyalty.ClaimChallengeReward(claim, metadata=as_user(user_id), timeout=T)
+    assert (again.replayed, again.reward.points, points(loyalty, as_user, user_id)) == (False, 300, 300)
+    assert sql("SELECT idempotency_key FROM loyalty.lots WHERE user_id = %(u)s ORDER BY id", u=user_id) == [
+        (f"challenge:{c.challenge_id}:{user_id}",), (f"challenge:{c.challenge_id}:{user_id}:r1",)]
+    refund(user_id, 1_000, "o-2")  # the second reward is clawed back under its own key
+    assert points(loyalty, as_user, user_id) == 0

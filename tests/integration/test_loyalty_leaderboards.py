@@ -303,7 +303,7 @@ def test_members_see_no_other_members_times_and_friends_totals_are_banded():
     purchase(c, 1_234_567, at=t)
     of_b = leaderboards.board(b, "monthly", "friends", now=t)
     assert [(e.rank, e.user_id, e.total, e.reached_at, e.banded) for e in of_b.entries] == [
-        (1, leaderboards.mask(a), 150_000, None, True), (2, b, 98_765, of_b.me.reached_at, False)]
+        (1, "***", 150_000, None, True), (2, b, 98_765, of_b.me.reached_at, False)]
     assert of_b.me.reached_at is not None
     trusted = leaderboards.board(b, "monthly", "friends", reveal=True, now=t)
     assert [(e.user_id, e.total, e.reached_at is not None) for e in trusted.entries] == [(a, 153_420, True), (b, 98_765, True)]
@@ -373,3 +373,57 @@ def test_closed_periods_past_the_retention_lose_their_live_rows_but_keep_their_s
     assert sql("SELECT user_id FROM loyalty.leaderboard_snapshots WHERE period = 'MONTHLY' AND period_start = %(s)s", **key) == [(u,)]
     assert leaderboards.prune_cutoff(datetime(2100, 5, 20, tzinfo=UTC), 3) == date(2100, 2, 1)
     assert leaderboards.prune_cutoff(datetime(2100, 2, 20, tzinfo=UTC), 3) == date(2099, 11, 1)
+
+
+def test_an_event_counted_while_its_period_closes_reaches_the_snapshot():
+    t = own_month()
+    a, b = _users(2)
+    purchase(a, 40_000, at=t)
+    start = leaderboards.period_start("MONTHLY", leaderboards.today(t))
+    with db.engine().connect() as counting:
+        tx = counting.begin()
+        late = leaderboards.count(counting, b, leaderboards.today(t), 70_000, t)  # not committed yet
+        results: list = []
+        closer = threading.Thread(target=lambda: results.append(leaderboards.close_period("MONTHLY", start, now=later(t, days=40))))
+        closer.start()
+        closer.join(1.0)
+        assert closer.is_alive()  # the closer waits for the counting transaction
+        tx.commit()
+    closer.join()
+    assert (results[0].entries, late) == (2, [])
+    with db.transaction() as conn:
+        snap = conn.execute(sa.text("SELECT user_id, total FROM loyalty.leaderboard_snapshots WHERE period = 'MONTHLY' "
+                                    "AND period_start = :s ORDER BY position"), {"s": start}).all()
+    assert snap == [(b, 70_000), (a, 40_000)]
+
+
+def test_friends_totals_are_always_marked_banded_and_friends_ids_carry_no_prefix():
+    t = own_month()
+    a, b = _users(2)
+    refer(a, b)
+    purchase(a, 150_000, at=t)  # banding leaves it as it is: still marked banded
+    purchase(b, 45, at=t)
+    of_b = leaderboards.board(b, "monthly", "friends", now=t)
+    assert [(e.user_id, e.total, e.banded) for e in of_b.entries] == [("***", 150_000, True), (b, 45, False)]
+    of_a = leaderboards.board(a, "monthly", "friends", now=t)
+    assert [(e.user_id, e.total, e.banded) for e in of_a.entries] == [(a, 150_000, False), ("***", 45, True)]
+
+
+def test_the_late_event_metric_counts_only_committed_events(monkeypatch):
+    t = own_month()
+    a = _users(1)[0]
+    purchase(a, 10_000, at=t)
+    start = leaderboards.period_start("MONTHLY", leaderboards.today(t))
+    leaderboards.close_period("MONTHLY", start, now=later(t, days=40))
+    late = metrics.LEADERBOARD_LATE_EVENTS.labels("MONTHLY")._value.get()
+
+    def fail(*args, **kw):
+        raise RuntimeError("the transaction rolls back after the leaderboard counted")
+
+    monkeypatch.setattr(service.referrals, "on_order_event", fail)
+    with pytest.raises(RuntimeError):
+        purchase(a, 500_000, at=later(t, days=1))
+    assert metrics.LEADERBOARD_LATE_EVENTS.labels("MONTHLY")._value.get() == late
+    monkeypatch.undo()
+    purchase(a, 500_000, at=later(t, days=1))
+    assert metrics.LEADERBOARD_LATE_EVENTS.labels("MONTHLY")._value.get() == late + 1

@@ -135,7 +135,8 @@ def test_a_qualifying_first_purchase_rewards_both_once_held_until_the_window_end
     assert service.balance(b, now=t1).balance == 500 + 800  # both at Bronze
     assert _lots(sql, a) == [(3_000, 3_000, True)] and _lots(sql, b) == [(2_000, 2_000, True)]
     seen = loyalty.GetMyReferrals(pb.GetMyReferralsRequest(), metadata=as_user(a)).referrals[0]
-    assert (seen.status, seen.points, seen.release_at.ToDatetime(tzinfo=UTC) - t0) == (Status.Value("PENDING"), 3_000, timedelta(days=14))
+    assert (seen.status, seen.points, seen.release_date) == (
+        Status.Value("PENDING"), 3_000, (t0 + timedelta(days=14)).astimezone(ZoneInfo("Asia/Seoul")).date().isoformat())
     # After the window the sweep releases both; the referral shows REWARDED.
     after = t0 + timedelta(days=14, minutes=1)
     assert service.balance(a, now=after).balance == 3_000
@@ -350,3 +351,52 @@ def test_an_empty_or_unknown_code_is_refused_by_kind():
         referrals.attach(a, "")
     with pytest.raises(NotFound):
         referrals.attach(a, "2222222222")
+
+
+def test_the_referrers_ledger_names_neither_the_referee_nor_their_order(loyalty, as_user, sql):
+    a, b = _users(2)
+    refer(a, b)
+    t0 = datetime.now(UTC) + timedelta(minutes=1)
+    order = f"secret-order-{uuid.uuid4().hex[:6]}"
+    _event(b, "PURCHASE", 50_000, order, occurred=t0, processed=t0)
+    service.settle_due_points(now=t0 + timedelta(days=14, minutes=1))
+    # A refund made inside the window, processed after the release: a clawback entry on a's ledger.
+    _event(b, "PURCHASE_REFUND", 50_000, order, occurred=t0 + timedelta(days=5), processed=t0 + timedelta(days=16))
+    assert _state(sql, b) == "REVERSED"
+    entries = loyalty.ListPointsEntries(pb.ListPointsEntriesRequest(), metadata=as_user(a)).entries
+    assert any(e.delta < 0 for e in entries)  # the clawback
+    seen = str(entries)
+    assert b not in seen and order not in seen
+    assert {e.label for e in entries if e.delta < 0} == {"referral"}
+    lots = sql("SELECT order_id, label FROM loyalty.lots WHERE user_id = %(u)s AND source = 'referral'", u=a)
+    assert len(lots) == 1 and b not in str(lots) and order not in str(lots)
+    # The referral's own row still tells admins which order it was.
+    assert sql("SELECT order_id FROM loyalty.referrals WHERE referee_id = %(u)s", u=b) == [(order,)]
+
+
+def test_a_refund_made_after_the_window_but_processed_before_its_purchase_does_not_disqualify(sql):
+    a, b, c = _users(3)
+    refer(a, b, c)
+    t0 = datetime.now(UTC) + timedelta(minutes=1)
+    after_window = t0 + timedelta(days=15)
+    # b: a refund made after the window is processed before its purchase: the purchase still pays.
+    _event(b, "PURCHASE_REFUND", 10_000, "o-b", occurred=after_window, processed=after_window)
+    _event(b, "PURCHASE", 60_000, "o-b", occurred=t0, processed=after_window + timedelta(hours=1))
+    # c: the same, but the refund was made inside the window: never pays.
+    _event(c, "PURCHASE_REFUND", 10_000, "o-c", occurred=t0 + timedelta(days=13), processed=after_window)
+    _event(c, "PURCHASE", 60_000, "o-c", occurred=t0, processed=after_window + timedelta(hours=1))
+    assert (_state(sql, b), _state(sql, c)) == ("QUALIFIED", "NOT_QUALIFIED")
+    assert sql("SELECT first_purchase FROM loyalty.referrals WHERE referee_id = %(u)s", u=b) == [(60_000,)]
+    assert _lots(sql, b) == [(2_000, 2_000, False)] and _lots(sql, c) == []  # processed after the window: released at once
+
+
+def test_a_referrer_sees_only_the_release_day_not_the_referees_purchase_time(loyalty, as_user):
+    a, b = _users(2)
+    refer(a, b)
+    t0 = datetime.now(UTC)
+    purchase(b, 50_000, at=t0)
+    seen = loyalty.GetMyReferrals(pb.GetMyReferralsRequest(), metadata=as_user(a)).referrals[0]
+    release_day = (t0 + timedelta(days=14)).astimezone(ZoneInfo("Asia/Seoul")).date().isoformat()
+    assert (seen.status, seen.HasField("release_at"), seen.release_date) == (Status.Value("PENDING"), False, release_day)
+    own = loyalty.GetMyReferrals(pb.GetMyReferralsRequest(), metadata=as_user(b)).referred_by  # b's own purchase: exact
+    assert (own.release_at.ToDatetime(tzinfo=UTC) - t0, own.release_date) == (timedelta(days=14), release_day)

@@ -264,3 +264,36 @@ def test_thirty_days_in_a_row_earn_both_milestones_once(visit, loyalty, as_user,
     assert [(r.amount, r.milestone) for r in rewards] == [(500, 7), (3000, 30)]
     assert visit(day(29, hour=22)).streak.already_recorded
     assert balance(loyalty, as_user, user_id) == 3500
+
+
+def _visit_at(user_id: str, n: int, rules) -> object:
+    from services.loyalty import gamification
+
+    return gamification.apply_event({"event_id": str(uuid.uuid4()), "user_id": user_id, "event_type": "VISIT",
+                                     "occurred_at": day(n)}, rules=rules).streak
+
+
+def test_a_late_day_recrossing_a_paid_milestone_after_its_amount_changed_is_applied(loyalty, as_user, user_id):
+    from services.loyalty import gamification_domain as gd
+
+    before, after = gd.StreakRules(milestones={7: 500}), gd.StreakRules(milestones={7: 700})
+    for n in range(7):
+        _visit_at(user_id, n, before)  # day 7 pays 500 under the run started on day 0, earns a freeze
+    assert _visit_at(user_id, 9, before).streak_broken  # days 7 and 8 missed: one freeze cannot bridge them
+    late = _visit_at(user_id, 8, after)  # the run from day 0 again, crossing day 7 again
+    assert (late.streak, [r for r in late.rewards if r.kind == "points"]) == (9, [])
+    assert balance(loyalty, as_user, user_id) == 500
+
+
+def test_a_late_day_never_spends_again_the_freeze_an_older_run_spent(visit, loyalty, as_user, user_id, sql):
+    from services.loyalty import gamification
+
+    for n in (0, 1, 2, 3, 4, 5, 6, 8):
+        visit(day(n))  # day 7 bridged by the day-7 freeze
+    assert visit(day(11)).streak.streak_broken  # days 9 and 10 missed, no freeze: a new run
+    gamification.grant_freezes(user_id, "daily_visit", 1)
+    late = visit(day(10)).streak  # the day-9 gap costs the operator's freeze; the day-7 gap was paid
+    assert (late.streak, late.freezes_used) == (10, 0)
+    assert sql("SELECT day, bridged FROM loyalty.streak_days WHERE user_id = %(u)s AND bridged > 0 ORDER BY day", u=user_id) == [
+        (day(8).date(), 1), (day(10).date(), 1)]
+    assert balance(loyalty, as_user, user_id) == 500  # the day-7 milestone of the run from day 0: paid once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -160,7 +161,7 @@ def test_a_late_day_that_fills_the_gap_rebuilds_the_run():
 def test_a_late_day_gives_back_the_freeze_that_bridged_its_gap():
     s, _ = run([D + timedelta(days=n) for n in range(7)] + [D + timedelta(days=8)])  # day 7 bridged by the day-7 freeze
     assert (s.current, s.freezes, s.run_freezes_used) == (8, 0, 1)
-    step = gd.rebuild(s, [D + timedelta(days=n) for n in range(8, -1, -1)], R)
+    step = gd.rebuild(s, [D + timedelta(days=n) for n in range(8, -1, -1)], R, {D + timedelta(days=8): 1})
     assert (step.state.current, step.state.freezes, step.state.run_freezes_used, step.milestones) == (9, 1, 0, ())
 
 
@@ -171,3 +172,21 @@ def test_a_late_day_far_before_the_run_changes_nothing_and_milestones_are_crosse
     assert s.current == 4
     step = gd.rebuild(s, [D + timedelta(days=n) for n in range(7, -1, -1)], R)
     assert (step.state.current, step.milestones, step.freezes_earned) == (8, ((7, 500),), 1)
+
+
+def test_a_freeze_given_back_by_a_rebuild_never_passes_the_maximum():
+    # D+2 was bridged by a freeze; the member holds the maximum again when the late D+2 arrives.
+    s = gd.StreakState(3, 3, D + timedelta(days=3), D, freezes=2, run_freezes_used=1)
+    step = gd.rebuild(s, [D + timedelta(days=n) for n in (3, 2, 1, 0)], R, {D + timedelta(days=3): 1})
+    assert (step.state.current, step.state.freezes) == (4, 2)
+
+
+def test_a_rebuild_never_pays_again_for_a_gap_an_older_run_bridged():
+    days = [D + timedelta(days=n) for n in (0, 1, 2, 3, 4, 5, 6, 8)]  # day 7 bridged by the day-7 freeze
+    s, steps = run(days + [D + timedelta(days=11)])  # days 9 and 10 missed: broken, a new run
+    paid = {d: st.freezes_used for d, st in zip(days, steps) if st.freezes_used}
+    assert (s.current, s.freezes, paid) == (1, 0, {D + timedelta(days=8): 1})
+    s = replace(s, freezes=1)  # an operator's freeze
+    late = [D + timedelta(days=11), D + timedelta(days=10)] + days[::-1]
+    step = gd.rebuild(s, late, R, paid)  # the day-9 gap costs the one freeze; the day-7 one was paid
+    assert (step.state.current, step.state.run_start, step.state.freezes - step.freezes_earned) == (10, D, 0)

@@ -62,7 +62,7 @@ class LeaderboardSnapshotEntry(_message.Message):
     def __init__(self, position: _Optional[int] = ..., rank: _Optional[int] = ..., user_id: _Optional[str] = ..., value: _Optional[int] = ..., reached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Referral(_message.Message):
-    __slots__ = ("user_id", "status", "attached_at", "qualified_at", "release_at", "points", "referrer_capped")
+    __slots__ = ("user_id", "status", "attached_at", "qualified_at", "release_at", "points", "referrer_capped", "release_date")
     class Status(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATUS_UNSPECIFIED: _ClassVar[Referral.Status]
@@ -84,6 +84,7 @@ class Referral(_message.Message):
     RELEASE_AT_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
     REFERRER_CAPPED_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_DATE_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     status: Referral.Status
     attached_at: _timestamp_pb2.Timestamp
@@ -91,7 +92,8 @@ class Referral(_message.Message):
     release_at: _timestamp_pb2.Timestamp
     points: int
     referrer_capped: bool
-    def __init__(self, user_id: _Optional[str] = ..., status: _Optional[_Union[Referral.Status, str]] = ..., attached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qualified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[int] = ..., referrer_capped: _Optional[bool] = ...) -> None: ...
+    release_date: str
+    def __init__(self, user_id: _Optional[str] = ..., status: _Optional[_Union[Referral.Status, str]] = ..., attached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qualified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[int] = ..., referrer_capped: _Optional[bool] = ..., release_date: _Optional[str] = ...) -> None: ...
 
 class DashboardStreak(_message.Message):
     __slots__ = ("current", "max", "next_milestone", "freezes")
