@@ -35,6 +35,13 @@ def encode(after: list[Any], scope: Any) -> str:
     return base64.urlsafe_b64encode(mac + body).decode().rstrip("=")
 
 
+def split(rows: list, limit: int, scope: Any, key=lambda row: [row.id]) -> tuple[list, str]:
+    """The page of `rows` (fetched with `limit + 1`, so one more than a page shows there is more) and
+    the token continuing after its last row; empty on the last page."""
+    page = rows[:limit]
+    return page, encode(key(page[-1]), scope) if len(rows) > limit else ""
+
+
 def decode(token: str, scope: Any, shape: tuple[type, ...]) -> list[Any] | None:
     """The sort key after which the page starts (None for the first page); its values must have the
     types in `shape`."""

@@ -291,8 +291,7 @@ def _redemption_page(scope: dict, size: int, token: str, **owner) -> tuple[list[
             conn, coupon_id=owner.get("coupon_id"), user_id=owner.get("user_id"), after=after[0] if after else None,
             limit=limit + 1,
         )
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], scope) if len(rows) > limit else ""
+    return pagination.split(rows, limit, scope)
 
 
 # ---- reservations and rollbacks --------------------------------------------------------------
@@ -496,8 +495,7 @@ def list_coupons(filters: dict, size: int, token: str) -> tuple[list[sa.Row], st
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = repository.list_coupons(conn, filters, after[0] if after else None, limit + 1)
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], filters) if len(rows) > limit else ""
+    return pagination.split(rows, limit, filters)
 
 
 @dataclass(frozen=True)

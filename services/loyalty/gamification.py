@@ -470,8 +470,7 @@ def list_badge_definitions(size: int, token: str):
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = badges.page(conn, after[0] if after else None, limit + 1)
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], {"badges": 1}) if len(rows) > limit else ""
+    return pagination.split(rows, limit, {"badges": 1})
 
 
 def user_badges(user_id: str) -> list[sa.Row]:
@@ -550,8 +549,7 @@ def list_challenge_definitions(size: int, token: str):
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = challenges.page(conn, after[0] if after else None, limit + 1)
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], {"challenges": 1}) if len(rows) > limit else ""
+    return pagination.split(rows, limit, {"challenges": 1})
 
 
 def running_challenges(user_id: str, now: datetime | None = None) -> tuple[list[sa.Row], date]:

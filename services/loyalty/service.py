@@ -240,8 +240,7 @@ def list_entries(user_id: str, size: int, token: str):
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = points.list_entries(conn, user_id, after[0] if after else None, limit + 1)
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], scope) if len(rows) > limit else ""
+    return pagination.split(rows, limit, scope)
 
 
 def list_lots(user_id: str, open_only: bool, size: int, token: str):
@@ -250,8 +249,7 @@ def list_lots(user_id: str, open_only: bool, size: int, token: str):
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = points.list_lots(conn, user_id, open_only, after[0] if after else None, limit + 1)
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], scope) if len(rows) > limit else ""
+    return pagination.split(rows, limit, scope)
 
 
 def settle_due_points(
@@ -353,8 +351,7 @@ def list_tier_changes(user_id: str, size: int, token: str):
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = tiers.list_changes(conn, user_id, after[0] if after else None, limit + 1)
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], scope) if len(rows) > limit else ""
+    return pagination.split(rows, limit, scope)
 
 
 def list_tiers() -> list[sa.Row]:

@@ -8,6 +8,7 @@ import grpc
 from engage.loyalty.v1 import gamification_pb2, loyalty_pb2, loyalty_service_pb2, loyalty_service_pb2_grpc
 from google.protobuf import json_format
 
+from services.common import ledgers
 from services.common.auth import Role, current_principal
 from services.common.config import settings
 from services.common.errors import FieldViolation, InvalidArgument
@@ -83,24 +84,6 @@ def _entry(e: points.Entry | None) -> loyalty_pb2.PointsEntry | None:
         lots=[loyalty_pb2.LotTake(lot_id=t.lot_id, points=t.points, expires_at=timestamp(t.expires_at)) for t in e.lots],
         created_at=timestamp(e.created_at),
     )
-
-
-def _public_entry(e: points.Entry) -> loyalty_pb2.PointsEntry:
-    """A ledger entry as its owner sees it: without the internal key and the operator's id (as
-    Reward's wallet ledger)."""
-    entry = _entry(e)
-    entry.ClearField("idempotency_key")
-    if "by" in entry.meta_json.fields:
-        del entry.meta_json["by"]
-    return entry
-
-
-def _request_id(request, context) -> str:
-    """A grant's request id: the body's `request_id`, else an `Idempotency-Key` header (as Reward's
-    GrantTokens)."""
-    if request.request_id:
-        return request.request_id
-    return dict(context.invocation_metadata()).get("idempotency-key", "")[:128]
 
 
 def _lot(r) -> loyalty_pb2.PointsLot:
@@ -242,8 +225,10 @@ class LoyaltyServicer(loyalty_service_pb2_grpc.LoyaltyServiceServicer):
 
     def ListPointsEntries(self, request, context):
         rows, token = service.list_entries(request.user_id, request.page_size, request.page_token)
-        view = _public_entry if current_principal().role is Role.USER else _entry
-        return _pb.ListPointsEntriesResponse(entries=[view(e) for e in rows], next_page_token=token)
+        entries = [_entry(e) for e in rows]
+        if current_principal().role is Role.USER:
+            entries = [ledgers.for_owner(entry) for entry in entries]
+        return _pb.ListPointsEntriesResponse(entries=entries, next_page_token=token)
 
     def SpendPoints(self, request, context):
         s = service.spend(request.user_id, request.points, request.request_id, request.reason, current_principal().subject)
@@ -258,7 +243,7 @@ class LoyaltyServicer(loyalty_service_pb2_grpc.LoyaltyServiceServicer):
     def GrantPoints(self, request, context):
         expires_at = request.expires_at.ToDatetime(tzinfo=UTC) if request.HasField("expires_at") else None
         g = service.grant(
-            request.user_id, request.points, request.reason, _request_id(request, context), current_principal().subject,
+            request.user_id, request.points, request.reason, ledgers.request_id(request, context), current_principal().subject,
             expires_at,
         )
         return _pb.GrantPointsResponse(lot=_lot(g.lot), entry=_entry(g.entry))

@@ -362,5 +362,4 @@ def list_draws(*, user_id: str | None, pool_id: int | None, size: int, token: st
         if pool_id is not None and conn.execute(sa.text("SELECT 1 FROM reward.pools WHERE id = :p"), {"p": pool_id}).first() is None:
             raise _not_found(pool_id)
         rows = repository.list_draws(conn, user_id=user_id, pool_id=pool_id, before_id=after[0] if after else None, limit=limit + 1)
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], scope) if len(rows) > limit else ""
+    return pagination.split(rows, limit, scope)

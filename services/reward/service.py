@@ -71,8 +71,7 @@ def list_entries(
             before_id=after[0] if after else None,
             limit=limit + 1,
         )
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], scope) if len(rows) > limit else ""
+    return pagination.split(rows, limit, scope)
 
 
 def list_wallets(*, user_id: str | None, token_type: str | None, min_balance: int, size: int, token: str):
@@ -83,8 +82,7 @@ def list_wallets(*, user_id: str | None, token_type: str | None, min_balance: in
         rows = repository.list_wallets(
             conn, user_id=user_id, token_type=token_type, min_balance=min_balance, after=tuple(after) if after else None, limit=limit + 1
         )
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].user_id, page[-1].token_type], scope) if len(rows) > limit else ""
+    return pagination.split(rows, limit, scope, key=lambda w: [w.user_id, w.token_type])
 
 
 # ---- budgets --------------------------------------------------------------------------------------
@@ -144,5 +142,4 @@ def list_budgets(owner_kind: str | None, owner_id: str | None, size: int, token:
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = repository.list_budgets(conn, owner_kind, owner_id, after[0] if after else None, limit + 1, budgets.budget_day(datetime.now(UTC)))
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], scope) if len(rows) > limit else ""
+    return pagination.split(rows, limit, scope)

@@ -8,6 +8,7 @@ import grpc
 from google.protobuf import json_format
 
 from engage.reward.v1 import reward_pb2, reward_service_pb2, reward_service_pb2_grpc
+from services.common import ledgers
 from services.common.auth import Role, current_principal
 from services.common.protos import struct, timestamp
 from services.reward import pools, selection, service
@@ -163,24 +164,6 @@ def _pool_fields(r) -> pools.PoolFields:
     )
 
 
-def _request_id(request, context) -> str:
-    """The request id of a grant: the body's `request_id`, else an `Idempotency-Key` header (what an
-    admin console sends with the body the API has always taken)."""
-    if request.request_id:
-        return request.request_id
-    header = dict(context.invocation_metadata()).get("idempotency-key", "")
-    return header[:128]
-
-
-def _public_entry(e) -> reward_pb2.LedgerEntry:
-    """A ledger entry as its owner sees it: without the operator's id and the internal key."""
-    entry = _entry(e)
-    entry.ClearField("idempotency_key")
-    if "by" in entry.meta_json.fields:
-        del entry.meta_json["by"]
-    return entry
-
-
 def _optional(r, name: str):
     return getattr(r, name) if r.HasField(name) else None
 
@@ -199,19 +182,21 @@ class RewardServicer(reward_service_pb2_grpc.RewardServiceServicer):
         rows, token = service.list_entries(
             user_id=request.user_id, token_type=_token_name(request.token_type), size=request.page_size, token=request.page_token
         )
-        view = _public_entry if current_principal().role is Role.USER else _entry
-        return _pb.ListWalletEntriesResponse(entries=[view(r) for r in rows], next_page_token=token)
+        entries = [_entry(r) for r in rows]
+        if current_principal().role is Role.USER:
+            entries = [ledgers.for_owner(entry) for entry in entries]
+        return _pb.ListWalletEntriesResponse(entries=entries, next_page_token=token)
 
     def GrantTokens(self, request, context):
         e = service.grant(
-            request.user_id, _token_name(request.token_type), request.amount, request.reason, _request_id(request, context),
+            request.user_id, _token_name(request.token_type), request.amount, request.reason, ledgers.request_id(request, context),
             current_principal().subject,
         )
         return _pb.GrantTokensResponse(entry=_entry(e))
 
     def RevokeTokens(self, request, context):
         e = service.revoke(
-            request.user_id, _token_name(request.token_type), request.amount, request.reason, _request_id(request, context),
+            request.user_id, _token_name(request.token_type), request.amount, request.reason, ledgers.request_id(request, context),
             current_principal().subject,
         )
         return _pb.RevokeTokensResponse(entry=_entry(e))

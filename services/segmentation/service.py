@@ -169,8 +169,7 @@ def segment_users(segment: str, size: int, token: str) -> tuple[list[str], str]:
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         ids = repository.segment_users(conn, segment, after[0] if after else None, limit + 1)
-    page = ids[:limit]
-    return page, pagination.encode([page[-1]], {"segment": segment}) if len(ids) > limit else ""
+    return pagination.split(ids, limit, {"segment": segment}, key=lambda user_id: [user_id])
 
 
 @dataclass(frozen=True)
@@ -220,8 +219,7 @@ def list_runs(size: int, token: str):
     limit = pagination.page_size(size)
     with db.transaction() as conn:
         rows = repository.list_runs(conn, after[0] if after else None, limit + 1)
-    page = rows[:limit]
-    return page, pagination.encode([page[-1].id], "runs") if len(rows) > limit else ""
+    return pagination.split(rows, limit, "runs")
 
 
 def list_runs_by_id(run_ids: list[int]):
