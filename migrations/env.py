@@ -14,6 +14,7 @@ import services.segmentation.models  # noqa: F401
 import services.reward.models  # noqa: F401
 import services.coupon.models  # noqa: F401
 import services.loyalty.models  # noqa: F401
+import services.campaign.models  # noqa: F401
 
 MIGRATION_LOCK = 7_201_118  # pg_advisory_lock key: one migrator at a time
 

@@ -6,3 +6,4 @@ from services.activity import actors as activity_actors  # noqa: F401
 from services.segmentation import actors as segmentation_actors  # noqa: F401
 from services.coupon import actors as coupon_actors  # noqa: F401
 from services.loyalty import actors as loyalty_actors  # noqa: F401
+from services.campaign import actors as campaign_actors  # noqa: F401

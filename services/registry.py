@@ -6,4 +6,5 @@ SERVICES: dict[str, str] = {
     "reward": "services.reward.servicer",
     "coupon": "services.coupon.servicer",
     "loyalty": "services.loyalty.servicer",
+    "campaign": "services.campaign.servicer",
 }

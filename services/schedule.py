@@ -8,6 +8,7 @@ from services.activity import actors as activity_actors
 from services.segmentation import actors as segmentation_actors
 from services.coupon import actors as coupon_actors
 from services.loyalty import actors as loyalty_actors
+from services.campaign import actors as campaign_actors
 from services.common import jobs
 from services.common.config import settings
 from services.common.scheduler import Job
@@ -28,4 +29,10 @@ def jobs_table() -> list[Job]:
         Job("loyalty.fold_leaderboard_bands", loyalty_actors.fold_leaderboard_bands, every=timedelta(minutes=1)),
         Job("loyalty.prune_referral_attempts", loyalty_actors.prune_referral_attempts, cron="41 * * * *"),
         Job("loyalty.prune_leaderboards", loyalty_actors.prune_leaderboards, cron="50 1 * * *"),
+        Job("campaign.run_due", campaign_actors.run_due, every=timedelta(seconds=settings().campaign_scheduler_seconds)),
+        Job("campaign.retry_sends", campaign_actors.retry_sends, every=timedelta(seconds=10)),
+        Job("campaign.prune_daily_sends", campaign_actors.prune_daily_sends, cron="45 0 * * *"),
+        Job("campaign.detect_abandoned_carts", campaign_actors.detect_abandoned_carts, every=timedelta(minutes=1)),
+        Job("campaign.attribute_coupon_redemptions", campaign_actors.attribute_coupon_redemptions, every=timedelta(minutes=1)),
+        Job("campaign.report_expired_offers", campaign_actors.report_expired_offers, every=timedelta(minutes=5)),
     ]

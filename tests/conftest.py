@@ -186,3 +186,10 @@ def reward(channel):
 def admin(as_user):
     """Call metadata of an operator (tests that check who did something name their own)."""
     return as_user("ops-1", "admin")
+
+
+@pytest.fixture(scope="session")
+def campaigns(channel):
+    from engage.campaign.v1 import campaign_service_pb2_grpc
+
+    return campaign_service_pb2_grpc.CampaignServiceStub(channel)

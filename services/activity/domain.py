@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 from services.common.errors import FieldViolation, InvalidArgument, PermissionDenied
 
 # Events that carry money: accepted only from trusted callers (admin, service), never a user token.
-VALUE_BEARING = frozenset({"PURCHASE", "PURCHASE_REFUND", "CHARGE"})
+# Cart events carry the cart's value (a user could otherwise fake carts to farm recovery offers);
+# they never count as purchases.
+CART_EVENTS = frozenset({"CART_UPDATED", "CHECKOUT"})
+VALUE_BEARING = frozenset({"PURCHASE", "PURCHASE_REFUND", "CHARGE"}) | CART_EVENTS
+AMOUNT_REQUIRED = VALUE_BEARING - {"CHECKOUT"}
+# Money that moves is at least one minor unit; a cart's value may be 0 (an emptied cart).
+POSITIVE_AMOUNT = VALUE_BEARING - CART_EVENTS
 ORDER_EVENTS = frozenset({"PURCHASE", "PURCHASE_REFUND"})
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 MAX_META_BYTES = 4096
@@ -57,8 +63,10 @@ def check(event: NewEvent, *, trusted: bool, now: datetime, currency: str, path:
     if event.event_type == "PLAY_DURATION" and event.value is None:
         bad("value", "is required for PLAY_DURATION (seconds)")
     if event.event_type in VALUE_BEARING:
-        if event.amount is None:
+        if event.amount is None and event.event_type in AMOUNT_REQUIRED:
             bad("amount", f"is required for {event.event_type}")
+        elif event.amount is not None and event.amount < 1 and event.event_type in POSITIVE_AMOUNT:
+            bad("amount", "must be at least 1")
         if event.currency is not None and event.currency != currency:
             raise InvalidArgument(
                 "CURRENCY_NOT_SUPPORTED",
@@ -74,9 +82,10 @@ def check(event: NewEvent, *, trusted: bool, now: datetime, currency: str, path:
         if not event.order_id:
             bad("order_id", f"is required for {event.event_type}")
     else:
-        for name in ("order_id", "category"):
-            if getattr(event, name):
-                bad(name, "applies only to PURCHASE and PURCHASE_REFUND")
+        if event.category:
+            bad("category", "applies only to PURCHASE and PURCHASE_REFUND")
+        if event.order_id and event.event_type not in CART_EVENTS:  # a cart event's order_id is its cart
+            bad("order_id", "applies only to PURCHASE, PURCHASE_REFUND, CART_UPDATED and CHECKOUT")
     if event.occurred_at > now + MAX_FUTURE_SKEW:
         bad("occurred_at", "must not be more than 5 minutes in the future")
     meta = event.meta_json()

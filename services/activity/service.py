@@ -33,7 +33,7 @@ class Recorded:
 
 
 def _normalize(e: NewEvent, currency: str) -> NewEvent:
-    if e.event_type in domain.VALUE_BEARING and e.currency is None:
+    if e.event_type in domain.VALUE_BEARING and e.currency is None and e.amount is not None:
         return replace(e, currency=currency)
     return e
 

@@ -114,6 +114,12 @@ def _cmd_bench_loyalty(args) -> int:
     return bench_loyalty.main(args)
 
 
+def _cmd_bench_campaign(args) -> int:
+    from services.tools import bench_campaign
+
+    return bench_campaign.main(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="engage", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -175,6 +181,17 @@ def parser() -> argparse.ArgumentParser:
     bl.add_argument("--requests", type=int, default=1_000, help="calls timed per case")
     bl.add_argument("--writer-rate", type=float, default=20.0, help="purchases a second written through the real event path during the reads (0: none)")
     bl.set_defaults(fn=_cmd_bench_loyalty)
+    bc = sub.add_parser("bench-campaign", help="benchmark a campaign's launch, enqueue and delivery by worker processes")
+    bc.add_argument("--users", type=int, default=100_000, help="users delivered by the workers")
+    bc.add_argument("--enqueue-users", type=int, default=1_000_000, help="users of the campaign only launched and enqueued (0: skip)")
+    bc.add_argument("--batch-size", type=int, default=0, help="users per batch message (default CAMPAIGN_BATCH_SIZE)")
+    bc.add_argument("--workers", type=int, default=2, help="worker processes")
+    bc.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    bc.add_argument("--timeout", type=float, default=600, help="seconds to wait for the deliveries")
+    bc.add_argument("--broker-url", default="", help="broker of the benchmark (default: a PostgreSQL queue in the scratch "
+                    "database; an inherited BROKER_URL is ignored so a shared queue is never purged or consumed)")
+    bc.add_argument("--reward", choices=("tokens", "points"), default="tokens", help="the campaign's reward type")
+    bc.set_defaults(fn=_cmd_bench_campaign)
     return p
 
 

@@ -124,6 +124,19 @@ class Settings:
     loyalty_streak_milestones: tuple[tuple[int, int], ...]
     loyalty_streak_max_freezes: int
     loyalty_streak_freeze_milestones: tuple[int, ...]
+    campaign_scheduler_seconds: int
+    campaign_batch_size: int
+    campaign_frequency_cap: int
+    campaign_conversion_window_hours: int
+    campaign_cart_idle_minutes: int
+    campaign_send_max_attempts: int
+    campaign_webhook_timeout_seconds: int
+    smtp_host: str
+    smtp_port: int
+    smtp_from: str
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -179,6 +192,19 @@ def load() -> Settings:
         loyalty_streak_milestones=_milestones("LOYALTY_STREAK_MILESTONES", "7:500,30:3000,100:10000"),
         loyalty_streak_max_freezes=_int("LOYALTY_STREAK_MAX_FREEZES", 2),
         loyalty_streak_freeze_milestones=_days("LOYALTY_STREAK_FREEZE_MILESTONES", "7,30"),
+        campaign_scheduler_seconds=_int("CAMPAIGN_SCHEDULER_SECONDS", 30),
+        campaign_batch_size=_int("CAMPAIGN_BATCH_SIZE", 1000),
+        campaign_frequency_cap=_int("CAMPAIGN_FREQUENCY_CAP", 3),
+        campaign_conversion_window_hours=_int("CAMPAIGN_CONVERSION_WINDOW_HOURS", 72),
+        campaign_cart_idle_minutes=_int("CAMPAIGN_CART_IDLE_MINUTES", 30),
+        campaign_send_max_attempts=_int("CAMPAIGN_SEND_MAX_ATTEMPTS", 6),
+        campaign_webhook_timeout_seconds=_int("CAMPAIGN_WEBHOOK_TIMEOUT_SECONDS", 5),
+        smtp_host=os.environ.get("SMTP_HOST", "127.0.0.1"),
+        smtp_port=_int("SMTP_PORT", 25),
+        smtp_from=os.environ.get("SMTP_FROM", "Engage <no-reply@engage.local>"),
+        smtp_username=os.environ.get("SMTP_USERNAME") or None,
+        smtp_password=os.environ.get("SMTP_PASSWORD") or None,
+        smtp_starttls=os.environ.get("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
     )
 
 

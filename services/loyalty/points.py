@@ -255,6 +255,95 @@ def grant_points(
     return Grant(lot=lot, entry=entry_by_key(conn, idempotency_key), replayed=replayed)
 
 
+# The set-based grant behind a campaign batch: the same released grant for many members. Accounts
+# are created and locked in user order first (as `lock_account` does one at a time), then one
+# statement writes the lots (claiming the keys), credits the accounts and appends the entries.
+_LOCK_ACCOUNTS = sa.text(
+    """
+WITH made AS (
+  INSERT INTO loyalty.accounts (user_id, balance, updated_at)
+  SELECT u, 0, :now FROM unnest(CAST(:users AS text[])) u ORDER BY u ON CONFLICT DO NOTHING
+)
+SELECT user_id FROM loyalty.accounts WHERE user_id = ANY(CAST(:users AS text[])) ORDER BY user_id FOR UPDATE
+"""
+)
+_GRANT_MANY = sa.text(
+    f"""
+WITH lot AS (
+  INSERT INTO loyalty.lots (user_id, points, remaining, reason, source, label, idempotency_key, available_at,
+                            released_at, expires_at, created_at)
+  SELECT i.user_id, :p, :p, :reason, :source, :label, i.key, :now, :now, :expires_at, :now
+  FROM unnest(CAST(:users AS text[]), CAST(:keys AS text[])) AS i(user_id, key) ORDER BY i.user_id
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING {LOT_COLUMNS}
+), acct AS (
+  UPDATE loyalty.accounts a SET balance = a.balance + lot.points, updated_at = :now
+  FROM lot WHERE a.user_id = lot.user_id
+  RETURNING a.user_id, a.balance
+)
+INSERT INTO loyalty.ledger (user_id, delta, balance_after, reason, source, label, meta, idempotency_key, lot_id,
+                            created_at)
+SELECT lot.user_id, lot.points, acct.balance, lot.reason, lot.source, lot.label, CAST(:meta AS jsonb),
+       lot.idempotency_key, lot.id, :now
+FROM lot JOIN acct USING (user_id)
+RETURNING user_id
+"""
+).bindparams(sa.bindparam("meta", type_=sa.JSON))
+
+
+def grant_points_many(
+    conn: Connection,
+    *,
+    grants: Sequence[tuple[str, str]],
+    points: int,
+    reason: str,
+    source: str,
+    label: str = "",
+    meta: dict | None = None,
+    expiry_days: int = 365,
+    now: datetime | None = None,
+) -> set[str]:
+    """`grant_points` for many members at once (campaign batches): credits `points`, spendable now,
+    to each (user_id, idempotency_key) of `grants` (distinct users), in the caller's transaction and
+    in a fixed number of statements whatever their count. Exactly once per key: a replayed key
+    credits nothing again; a key used before for another member, amount, reason, source or label
+    raises ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED. Debts are paid from the new lots as after any
+    credit. Returns the members credited now."""
+    if points <= 0:
+        raise ValueError(f"a grant must be positive, got {points}")
+    if not grants:
+        return set()
+    users = [u for u, _ in grants]
+    if len(set(users)) != len(users):
+        raise ValueError("grant_points_many takes one grant per member")
+    now = _clock(now)
+    conn.execute(_LOCK_ACCOUNTS, {"users": users, "now": now}).all()
+    params = {
+        "users": users, "keys": [k for _, k in grants], "p": points, "reason": reason, "source": source,
+        "label": label, "meta": meta or {}, "now": now, "expires_at": now + timedelta(days=expiry_days),
+    }
+    credited = set(conn.execute(_GRANT_MANY, params).scalars())
+    if credited:
+        pay_debt(conn, sorted(credited), now)
+    replayed = [(u, k) for u, k in grants if u not in credited]
+    if replayed:
+        reused = conn.execute(
+            sa.text(
+                "SELECT l.idempotency_key FROM loyalty.lots l JOIN unnest(CAST(:keys AS text[]), CAST(:users AS text[])) "
+                "AS i(key, user_id) ON l.idempotency_key = i.key "
+                "WHERE (l.user_id, l.points, l.reason, l.source, l.label) IS DISTINCT FROM (i.user_id, :p, :reason, :source, :label) "
+                "LIMIT 1"
+            ),
+            {"keys": [k for _, k in replayed], "users": [u for u, _ in replayed], "p": points, "reason": reason,
+             "source": source, "label": label},
+        ).scalar()
+        if reused is not None:
+            raise AlreadyExists(
+                "IDEMPOTENCY_KEY_REUSED", "this key was already used for another grant", metadata={"idempotency_key": reused}
+            )
+    return credited
+
+
 # ---- release and expiry ---------------------------------------------------------------------------
 
 # Held lots whose time has come become spendable: one credit entry per lot, keyed by the lot's own

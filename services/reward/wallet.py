@@ -132,3 +132,75 @@ def balances(conn: Connection, user_id: str) -> list[tuple[str, int, datetime | 
     ).all()
     have = {r.token_type: r for r in rows}
     return [(t, have[t].balance if t in have else 0, have[t].updated_at if t in have else None) for t in TOKEN_TYPES]
+
+
+# The set-based credit behind a campaign batch: the same credit for many users in one statement.
+# Keys are claimed in order and wallets upserted in user order, so two batches crediting
+# overlapping users lock in the same order; each entry's balance_after is the wallet's new balance.
+_POST_MANY = sa.text(
+    """
+WITH input AS (
+  SELECT * FROM unnest(CAST(:users AS text[]), CAST(:keys AS text[])) AS i(user_id, key)
+), claimed AS (
+  INSERT INTO reward.ledger_keys (key) SELECT key FROM input ORDER BY key ON CONFLICT DO NOTHING RETURNING key
+), credited AS (
+  INSERT INTO reward.wallets AS w (user_id, token_type, balance, updated_at)
+  SELECT i.user_id, :token_type, :delta, :now FROM input i JOIN claimed c ON c.key = i.key ORDER BY i.user_id
+  ON CONFLICT (user_id, token_type) DO UPDATE SET balance = w.balance + EXCLUDED.balance, updated_at = EXCLUDED.updated_at
+  RETURNING w.user_id, w.balance
+)
+INSERT INTO reward.ledger (user_id, token_type, delta, balance_after, reason, label, meta, idempotency_key, created_at)
+SELECT c.user_id, :token_type, :delta, c.balance, :reason, :label, CAST(:meta AS jsonb), i.key, :now
+FROM credited c JOIN input i ON i.user_id = c.user_id
+RETURNING user_id
+"""
+).bindparams(sa.bindparam("meta", type_=sa.JSON))
+
+
+def post_many(
+    conn: Connection,
+    *,
+    credits: list[tuple[str, str]],
+    token_type: str,
+    delta: int,
+    reason: str,
+    label: str = "",
+    meta: dict | None = None,
+    now: datetime | None = None,
+) -> set[str]:
+    """Credits `delta` (positive) `token_type` to each (user_id, idempotency_key) of `credits`
+    (distinct users) in the caller's transaction, exactly once per key like `post`; returns the
+    users credited now (a replayed key credits nothing again). A key used before for another user,
+    token type or amount raises ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED."""
+    if delta <= 0 or token_type not in TOKEN_TYPES:
+        raise ValueError(f"bad ledger credit: {delta} {token_type}")
+    if not credits:
+        return set()
+    users = [u for u, _ in credits]
+    if len(set(users)) != len(users):
+        raise ValueError("post_many takes one credit per user")
+    keys = [k for _, k in credits]
+    done = {
+        r.user_id
+        for r in conn.execute(
+            _POST_MANY,
+            {"users": users, "keys": keys, "token_type": token_type, "delta": delta, "reason": reason,
+             "label": label, "meta": meta or {}, "now": now or datetime.now(UTC)},
+        )
+    }
+    if len(done) < len(credits):
+        replayed = [k for u, k in credits if u not in done]
+        reused = conn.execute(
+            sa.text(
+                "SELECT l.idempotency_key FROM reward.ledger l JOIN unnest(CAST(:keys AS text[]), CAST(:users AS text[])) "
+                "AS i(key, user_id) ON l.idempotency_key = i.key "
+                "WHERE (l.user_id, l.token_type, l.delta) IS DISTINCT FROM (i.user_id, :token_type, :delta) LIMIT 1"
+            ),
+            {"keys": replayed, "users": [u for u, _ in credits if u not in done], "token_type": token_type, "delta": delta},
+        ).scalar()
+        if reused is not None:
+            raise AlreadyExists(
+                "IDEMPOTENCY_KEY_REUSED", "this request id was already used for another change",
+                metadata={"idempotency_key": reused},
+            )
+    return done

@@ -269,3 +269,28 @@ def test_a_spend_takes_lots_expiring_together_oldest_first(user_id):
         ]
     spent = service.spend(user_id, 100, "tie", "x", "svc").entry
     assert [(t.lot_id, t.points) for t in spent.lots] == [(ids[0], 40), (ids[1], 40), (ids[2], 20)]
+
+
+def test_grant_points_many_credits_each_member_once_and_pays_debts_first(user_id, sql):
+    """The campaign batch path: one set of statements for many members, exactly once per key, the
+    same entries and debt repayment a single grant makes."""
+    users = [f"{user_id}-{i}" for i in range(3)]
+    sql("INSERT INTO loyalty.accounts (user_id, balance, debt, updated_at) VALUES (%(u)s, 0, 30, now())", u=users[0])
+    grants = [(u, f"campaign:test:{u}") for u in users]
+    with db.transaction() as conn:
+        credited = points.grant_points_many(conn, grants=grants, points=100, reason="CAMPAIGN", source="campaign", label="c")
+    assert credited == set(users)
+    balances = dict(sql("SELECT user_id, balance FROM loyalty.accounts WHERE user_id = ANY(%(u)s)", u=users))
+    assert balances == {users[0]: 70, users[1]: 100, users[2]: 100}  # the debt was paid from the new lot
+    entries = sql("SELECT user_id, delta, balance_after FROM loyalty.ledger WHERE user_id = ANY(%(u)s) AND reason = 'CAMPAIGN' "
+                  "ORDER BY user_id", u=users)
+    assert entries == [(u, 100, 100) for u in users]
+    # A replay credits nothing; a key reused for another amount is refused and changes nothing.
+    with db.transaction() as conn:
+        assert points.grant_points_many(conn, grants=grants, points=100, reason="CAMPAIGN", source="campaign", label="c") == set()
+    with pytest.raises(Exception) as refused, db.transaction() as conn:
+        points.grant_points_many(conn, grants=grants[:1] + [(f"{user_id}-new", "k-new")], points=5, reason="CAMPAIGN",
+                                 source="campaign", label="c")
+    assert getattr(refused.value, "reason", "") == "IDEMPOTENCY_KEY_REUSED"
+    assert sql("SELECT count(*) FROM loyalty.lots WHERE user_id = ANY(%(u)s)", u=users + [f"{user_id}-new"]) == [(3,)]
+    assert dict(sql("SELECT user_id, balance FROM loyalty.accounts WHERE user_id = ANY(%(u)s)", u=users)) == balances

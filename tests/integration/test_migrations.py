@@ -14,7 +14,7 @@ from services.common.config import libpq_url
 def _tables(url: str) -> set[str]:
     with psycopg.connect(libpq_url(url)) as conn:
         rows = conn.execute(
-            "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN ('activity', 'platform', 'dramatiq', 'segmentation', 'reward', 'coupon', 'loyalty')"
+            "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN ('activity', 'platform', 'dramatiq', 'segmentation', 'reward', 'coupon', 'loyalty', 'campaign')"
         ).fetchall()
     return {r[0] for r in rows}
 
@@ -28,7 +28,7 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(settings):
     try:
         migrate.upgrade(url)
         tables = _tables(url)
-        assert {"activity.user_activity", "activity.event_keys", "activity.outbox", "platform.schedule_ticks", "dramatiq.queue"} <= tables
+        assert {"activity.user_activity", "activity.event_keys", "activity.outbox", "platform.schedule_ticks", "dramatiq.queue", "campaign.campaign_logs"} <= tables
         assert any(t.startswith("activity.events_2") for t in tables)  # monthly partitions exist
         migrate.downgrade(url, "base")
         assert _tables(url) == set()
@@ -74,6 +74,7 @@ def test_the_models_and_the_migrations_agree(settings):
     from alembic.migration import MigrationContext
 
     import services.activity.models  # noqa: F401
+    import services.campaign.models  # noqa: F401
     import services.coupon.models  # noqa: F401
     import services.loyalty.models  # noqa: F401
     import services.reward.models  # noqa: F401

@@ -26,6 +26,8 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PURCHASE: _ClassVar[EventType]
     PURCHASE_REFUND: _ClassVar[EventType]
     CHARGE: _ClassVar[EventType]
+    CART_UPDATED: _ClassVar[EventType]
+    CHECKOUT: _ClassVar[EventType]
 EVENT_TYPE_UNSPECIFIED: EventType
 ROULETTE_PLAY: EventType
 DICE_PLAY: EventType
@@ -39,6 +41,8 @@ SHARE: EventType
 PURCHASE: EventType
 PURCHASE_REFUND: EventType
 CHARGE: EventType
+CART_UPDATED: EventType
+CHECKOUT: EventType
 
 class Event(_message.Message):
     __slots__ = ("event_id", "user_id", "event_type", "value", "amount", "currency", "category", "order_id", "meta_json", "occurred_at", "recorded_at")
