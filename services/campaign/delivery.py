@@ -489,11 +489,29 @@ def _rewards(conn: Connection, c, spec: domain.RewardSpec, choices: dict, users:
                 _fail(users[k], "FAILED", "REWARD_UNAVAILABLE")
             refused += ks
             continue
-        if (budgeted and reward.type != "NONE") or isolate:
-            refused += _grant_each(conn, c, reward, ks, users, now, budgeted=budgeted and reward.type != "NONE", isolate=isolate)
-        else:
-            _grant(conn, c, reward, ks, users, now)
+        if isolate:
+            refused += _grant_each(conn, c, reward, ks, users, now, budgeted=budgeted and reward.type != "NONE", isolate=True)
+            continue
+        if budgeted and reward.type != "NONE":
+            ks, over = _within_budget(conn, c, reward, ks, now)
+            for k in over:
+                _fail(users[k], "FAILED", "BUDGET_EXHAUSTED")
+            refused += over
+        _grant(conn, c, reward, ks, users, now)
     _uncount(conn, refused, now)
+
+
+def _within_budget(conn: Connection, c, reward: domain.Reward, ks: list[str], now: datetime) -> tuple[list[str], list[str]]:
+    """Splits the users into those the campaign's budget still covers (counted now, in one go) and
+    those it refuses."""
+    from services.reward import budgets
+
+    taken = set(budgets.consume_many(
+        conn, owner_kind="CAMPAIGN", owner_id=str(c.id), keys=[grant_key(c.id, k) for k in ks], now=now,
+        tokens=reward.amount if reward.type == "TOKEN" else 0, token_type=reward.token_type,
+        points=reward.amount if reward.type == "POINTS" else 0,
+    ))
+    return [k for k in ks if grant_key(c.id, k) in taken], [k for k in ks if grant_key(c.id, k) not in taken]
 
 
 def _coupon_usable(conn: Connection, coupon_id: int, now: datetime) -> bool:

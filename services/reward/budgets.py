@@ -160,3 +160,50 @@ def release(conn: Connection, *, key: str, now: datetime) -> None:
     """Gives back what `consume` counted under `key` (a rollback): every budget it was counted
     against, on the day it was counted; a second call gives nothing."""
     conn.execute(_RELEASE, {"key": key, "now": now})
+
+
+def consume_many(
+    conn: Connection,
+    *,
+    owner_kind: str,
+    owner_id: str,
+    keys: list[str],
+    now: datetime,
+    tokens: int = 0,
+    token_type: str | None = None,
+    points: int = 0,
+) -> list[str]:
+    """`consume` for many equal grants at once (a campaign batch): locks the owner's budget, counts
+    as many of them as it still allows, in `keys` order, with one charge row each, and returns
+    their keys (all of them when the owner has no budget or the grant does not count against it).
+    The rest are refused; the caller grants only the returned ones. Set-based: a fixed number of
+    statements whatever the number of keys."""
+    if not keys or allowance(conn, owner_kind=owner_kind, owner_id=owner_id, now=now, lock=True) is None:
+        return list(keys)
+    # Read again once the lock is held: the locking statement's snapshot predates the commit of the
+    # batch it waited for, so its day total could be stale (a new statement sees that commit).
+    allowed = allowance(conn, owner_kind=owner_kind, owner_id=owner_id, now=now)
+    n = counted(allowed.unit, allowed.token_type, tokens=tokens, token_type=token_type, points=points)
+    if n == 0:
+        return list(keys)
+    lefts = [left for left in (allowed.total_left, allowed.day_left) if left is not None]
+    k = min([len(keys)] + [max(0, left // n) for left in lefts])
+    if k == 0:
+        return []
+    taken, day = keys[:k], budget_day(now)
+    conn.execute(
+        sa.text(
+            """
+WITH total AS (
+  UPDATE reward.budgets SET spent_total = spent_total + :amount WHERE id = :id
+), daily AS (
+  INSERT INTO reward.budget_days AS d (budget_id, day, spent) VALUES (:id, :day, :amount)
+  ON CONFLICT (budget_id, day) DO UPDATE SET spent = d.spent + EXCLUDED.spent
+)
+INSERT INTO reward.budget_charges (key, budget_id, amount, day, charged_at)
+SELECT key, :id, :n, :day, :now FROM unnest(CAST(:keys AS text[])) key
+"""
+        ),
+        {"id": allowed.budget_id, "amount": k * n, "n": n, "day": day, "now": now, "keys": taken},
+    )
+    return taken

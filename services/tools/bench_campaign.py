@@ -10,7 +10,7 @@ deliveries per second until no log is pending. Last it times the launch and enqu
 The broker is the scratch database's own PostgreSQL queue unless `--broker-url` names one (use a
 private RabbitMQ vhost): an inherited BROKER_URL is ignored, since the benchmark purges the
 `campaign` queue and its workers would consume other processes' messages. `--reward points` grants
-loyalty points instead of tokens (one grant per user inside the batch transaction).
+loyalty points instead of tokens (one set-based grant per batch, like tokens).
 """
 
 from __future__ import annotations

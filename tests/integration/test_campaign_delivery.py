@@ -269,6 +269,11 @@ def test_an_exhausted_budget_or_expired_coupon_fails_users_and_grants_nothing(sq
     assert sql("SELECT count(*) FROM campaign.inbox_messages WHERE user_id = ANY(%(u)s)", u=refused) == [(0,)]
     assert sql("SELECT coalesce(sum(sent), 0) FROM campaign.daily_sends WHERE user_id = ANY(%(u)s)", u=refused) == [(0,)]
     assert sql("SELECT spent_total FROM reward.budgets WHERE owner_kind = 'CAMPAIGN' AND owner_id = %(o)s", o=str(cid)) == [(4,)]
+    # The four the budget covered got their tokens, each counted by one charge under its grant key.
+    delivered = [r[0] for r in sql("SELECT user_id FROM campaign.campaign_logs WHERE campaign_id = %(c)s AND status = 'DELIVERED'", c=cid)]
+    assert sql("SELECT count(*), sum(delta) FROM reward.ledger WHERE user_id = ANY(%(u)s)", u=delivered) == [(4, 8)]
+    assert sql("SELECT count(*) FROM reward.budget_charges WHERE key = ANY(%(k)s)",
+               k=[delivery.grant_key(cid, u) for u in delivered]) == [(4,)]
 
     template = make_coupon(coupons, admin, value=5)
     sql("UPDATE coupon.coupons SET starts_at = now() - interval '2 days', expires_at = now() - interval '1 day' WHERE id = %(i)s",
@@ -432,3 +437,23 @@ def test_the_scheduler_rechecks_start_and_end_on_the_locked_campaign(sql):
     delivery.deliver(cid, batch=0, now=now)
     assert delivery.complete_finished(cid, now) == 1
     assert sql("SELECT status FROM campaign.campaigns WHERE id = %(c)s", c=cid) == [("COMPLETED",)]
+
+
+def test_batches_racing_for_a_daily_token_budget_never_pass_it(sql, ledger_matches_wallets):
+    import threading
+
+    segment, users = seed_segment(sql, 60)
+    cid = make_campaign(sql, segment)  # 2 DICE_TOKEN per user
+    sql("INSERT INTO reward.budgets (owner_kind, owner_id, unit, token_type, daily_limit, created_at, created_by, updated_at, "
+        "updated_by) VALUES ('CAMPAIGN', %(o)s, 'TOKENS', 'DICE_TOKEN', 45, now(), 't', now(), 't')", o=str(cid))
+    delivery.launch(cid, batch_size=10)
+    threads = [threading.Thread(target=delivery.deliver, args=(cid,), kwargs={"batch": b}) for (b,) in _sql_batches(cid)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 45 tokens cover 22 grants of 2: exactly 22 users are paid, the other 38 refused with nothing.
+    assert statuses(sql, cid) == {"DELIVERED": 22, "FAILED": 38}
+    assert sql("SELECT count(*), sum(delta) FROM reward.ledger WHERE idempotency_key LIKE %(k)s", k=f"campaign:{cid}:%") == [(22, 44)]
+    assert sql("SELECT d.spent FROM reward.budget_days d JOIN reward.budgets b ON b.id = d.budget_id "
+               "WHERE b.owner_kind = 'CAMPAIGN' AND b.owner_id = %(o)s", o=str(cid)) == [(44,)]
