@@ -25,7 +25,7 @@ def run_due() -> None:
 
 
 @dramatiq.actor(actor_name="campaign.deliver_batch", queue_name=QUEUE, max_retries=20, min_backoff=1_000,
-                max_backoff=5 * 60_000, time_limit=10 * 60_000)
+                max_backoff=5 * 60_000, time_limit=20 * 60_000)
 def deliver_batch(campaign_id: int, batch: int) -> None:
     """Delivers one snapshot batch; in quiet hours it comes back when the window ends."""
     out = delivery.deliver(campaign_id, batch=batch)
@@ -36,13 +36,13 @@ def deliver_batch(campaign_id: int, batch: int) -> None:
 
 
 @dramatiq.actor(actor_name="campaign.deliver_users", queue_name=QUEUE, max_retries=20, min_backoff=1_000,
-                max_backoff=5 * 60_000, time_limit=10 * 60_000)
+                max_backoff=5 * 60_000, time_limit=20 * 60_000)
 def deliver_users(campaign_id: int, user_ids: list[str]) -> None:
     """Delivers entry/event users' pending logs (held ones are picked up again by the sweep)."""
     delivery.deliver(campaign_id, user_ids=user_ids)
 
 
-@dramatiq.actor(actor_name="campaign.retry_sends", queue_name=QUEUE, max_retries=3, time_limit=10 * 60_000)
+@dramatiq.actor(actor_name="campaign.retry_sends", queue_name=QUEUE, max_retries=3, time_limit=20 * 60_000)
 def retry_sends() -> None:
     """E-mails and webhooks due again (after a failure, or left claimed by a dead worker), chunk by
     chunk until none is due or the call's time budget (well inside the time limit) is spent; the

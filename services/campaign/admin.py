@@ -285,6 +285,14 @@ def update(campaign_id: int, f: Fields, by: str, *, expected_version: int | None
                         campaign_id, before.status, f"the {field} of a started campaign cannot change: delivery has started",
                         field=field,
                     )
+            if "OFFER" in (f.reward_type, before.reward_type) and _arms(f.reward_type, f.reward_value) != _arms(
+                before.reward_type, before.reward_value
+            ):
+                raise _not_editable(
+                    campaign_id, before.status,
+                    "the offers of a started OFFER campaign cannot be added, removed or renamed: users may hold a choice among them",
+                    field="reward_value",
+                )
         changed = [n for n in FIELD_NAMES if getattr(f, n) != getattr(before, n)]
         secret = (before.webhook_secret or secrets.token_hex(32)) if f.channel == "WEBHOOK" else None
         row = conn.execute(
@@ -299,6 +307,13 @@ def update(campaign_id: int, f: Fields, by: str, *, expected_version: int | None
             detail={"before": _snapshot(before, changed), "after": _snapshot(row, changed)},
         )
         return row
+
+
+def _arms(reward_type: str | None, value: dict | None) -> list[str] | None:
+    """The arm names of an OFFER reward (None for other rewards)."""
+    if reward_type != "OFFER":
+        return None
+    return sorted(str(o.get("arm")) for o in (value or {}).get("offers", []) if isinstance(o, dict))
 
 
 def _not_editable(campaign_id: int, status: str, message: str, **extra: str) -> FailedPrecondition:

@@ -28,6 +28,7 @@ from services.common.config import settings
 
 WEBHOOK_THREADS = 8
 SMTP_TIMEOUT = 30  # seconds per SMTP command
+CHUNK_SECONDS = 120  # no e-mail of a chunk is started after this long
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,12 @@ def _smtp_failure(code: int, text: str) -> Result:
     return Result(False, permanent=500 <= code < 600, reason="SMTP_ERROR", error=f"{code} {text}")
 
 
-def send_emails(messages: list[Message], *, host: str | None = None, port: int | None = None) -> dict[tuple[int, str], Result]:
-    """Sends the messages over one SMTP connection (STARTTLS and login when configured)."""
+def send_emails(messages: list[Message], *, host: str | None = None, port: int | None = None,
+                seconds: float = CHUNK_SECONDS) -> dict[tuple[int, str], Result]:
+    """Sends the messages over one SMTP connection (STARTTLS and login when configured); none is
+    started after `seconds`, so a slow server cannot hold a chunk past its lease."""
     s = settings()
+    deadline = time.monotonic() + seconds
     out: dict[tuple[int, str], Result] = {}
     try:
         with smtplib.SMTP(host or s.smtp_host, port or s.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
@@ -117,6 +121,9 @@ def send_emails(messages: list[Message], *, host: str | None = None, port: int |
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password or "")
             for m in messages:
+                if time.monotonic() > deadline:  # the chunk's time is up: the rest wait for a retry
+                    out[m.key] = Result(False, False, "SMTP_ERROR", "not attempted: the chunk ran out of time")
+                    continue
                 try:
                     smtp.send_message(email(m, s.smtp_from))
                     out[m.key] = OK
@@ -127,11 +134,12 @@ def send_emails(messages: list[Message], *, host: str | None = None, port: int |
                     out[m.key] = _smtp_failure(e.smtp_code, str(e.smtp_error))
                     smtp.rset()
     except (smtplib.SMTPException, OSError) as e:
-        # The connection failed or broke: whatever was not sent yet is tried again later.
-        code = getattr(e, "smtp_code", 0)
+        # The connection, greeting, STARTTLS or login failed, or the connection broke: a fault of
+        # the server or of our settings, not of these messages, so they are all tried again later
+        # (only a refusal of one message above is permanent).
         for m in messages:
             if m.key not in out:
-                out[m.key] = _smtp_failure(code, str(e)) if 500 <= code < 600 else Result(False, False, "SMTP_ERROR", repr(e))
+                out[m.key] = Result(False, False, "SMTP_ERROR", repr(e))
     return out
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from services.campaign import channels, domain, repository
 from services.common import db
 from services.common.config import settings
-from services.common.errors import DomainError, FailedPrecondition
+from services.common.errors import AlreadyExists, DomainError, FailedPrecondition
 
 log = logging.getLogger("engage.campaign")
 
@@ -226,8 +226,18 @@ def _deliver_orphans(now: datetime) -> int:
     for cid, users in by_campaign.items():
         for i in range(0, len(users), size):
             # Their e-mails and webhooks are left to retry_sends: the sweep stays short.
-            claimed += deliver(cid, user_ids=users[i : i + size], now=now, send=False).claimed
+            claimed += _isolated(cid, "orphan delivery", lambda: deliver(cid, user_ids=users[i : i + size], now=now, send=False).claimed)
     return claimed
+
+
+def _isolated(campaign_id: int, step: str, work) -> int:
+    """Runs one campaign's share of a sweep step; a failure is logged and skipped, so one broken
+    campaign cannot hold every other campaign's sweep back (its work is tried again next sweep)."""
+    try:
+        return work()
+    except Exception:
+        log.exception("campaign sweep: %s of campaign %s failed", step, campaign_id)
+        return 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,12 +322,6 @@ def deliver(campaign_id: int, *, batch: int | None = None, user_ids: list[str] |
     return out
 
 
-def _transient(e: BaseException) -> bool:
-    """Errors that a later retry of the whole batch can get past (db.retrying already retried
-    deadlocks and serialization failures; a lost connection is the actor's to retry)."""
-    return isinstance(e, (sa.exc.OperationalError, sa.exc.InterfaceError)) or db._sqlstate(e) in db._RETRYABLE_SQLSTATES
-
-
 def _run(campaign_id: int, batch, user_ids, now: datetime, spec, choices: dict, version: int) -> Outcome:
     """The batch transaction; when it fails for a reason that retrying would only repeat (one
     user's grant refused), it is redone granting user by user, each in a savepoint, so only the
@@ -325,7 +329,7 @@ def _run(campaign_id: int, batch, user_ids, now: datetime, spec, choices: dict, 
     try:
         return db.retrying(lambda conn: _deliver_in(conn, campaign_id, batch, user_ids, now, spec, choices, version))
     except Exception as e:
-        if _transient(e):
+        if db.is_transient(e):
             raise
         log.warning("campaign %s: batch %s failed (%s: %s); delivering user by user", campaign_id, batch, type(e).__name__, e)
     return db.retrying(lambda conn: _deliver_in(conn, campaign_id, batch, user_ids, now, spec, choices, version, isolate=True))
@@ -334,11 +338,16 @@ def _run(campaign_id: int, batch, user_ids, now: datetime, spec, choices: dict, 
 def _choose_offers(campaign_id: int, spec: domain.RewardSpec, users: list[str], now: datetime) -> dict:
     from services.reward import selection
 
-    arms = [o.arm for o in spec.offers]
+    arms = sorted(o.arm for o in spec.offers)  # the request's candidates: order-free across edits
     chosen = {}
     for u in users:
-        row = selection.select(u, {"campaign": str(campaign_id)}, arms, request_id=grant_key(campaign_id, u), now=now)
-        chosen[u] = (spec.by_arm(row.arm), str(row.id))
+        try:
+            row = selection.select(u, {"campaign": str(campaign_id)}, arms, request_id=grant_key(campaign_id, u), now=now)
+            chosen[u] = (spec.by_arm(row.arm), str(row.id))
+        except (AlreadyExists, StopIteration) as e:
+            # A choice made among other offers (admin refuses such edits once a campaign started):
+            # the user fails alone rather than holding the batch back forever.
+            chosen[u] = (None, f"{type(e).__name__}: {e}"[:300])
     return chosen
 
 
@@ -467,7 +476,10 @@ def _offers(spec: domain.RewardSpec, choices: dict, users: dict[str, _User]) -> 
     if not spec.offers:
         return
     for k in _live(users):
-        if k in choices:
+        if k in choices and choices[k][0] is None:
+            _fail(users[k], "FAILED", "REWARD_ERROR")
+            users[k].meta = {"error": choices[k][1]}
+        elif k in choices:
             users[k].offer, users[k].selection_id = choices[k]
         else:  # became pending after the offers were chosen: it stays pending for the next call
             users[k].status = "PENDING"
@@ -543,7 +555,7 @@ def _grant_each(conn: Connection, c, reward: domain.Reward, ks: list[str], users
             if isinstance(e, FailedPrecondition) and e.reason == "BUDGET_EXHAUSTED":
                 _fail(users[k], "FAILED", "BUDGET_EXHAUSTED")
                 users[k].meta = {}
-            elif isolate and not _transient(e):
+            elif isolate and not db.is_transient(e):
                 _fail(users[k], "FAILED", "REWARD_ERROR")
                 reason = getattr(e, "reason", None)
                 users[k].meta = {"error": f"{type(e).__name__}{f' {reason}' if reason else ''}: {e}"[:300]}
@@ -669,11 +681,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 def send_lease() -> timedelta:
-    """How long a claimed chunk is its claimer's: longer than the chunk's worst case (every message
-    waiting out its whole timeout, one after the other), so a slow but live worker is never taken
-    over; a dead worker's sends come due again after it."""
-    per_message = max(settings().campaign_webhook_timeout_seconds, channels.SMTP_TIMEOUT)
-    return timedelta(seconds=SEND_CHUNK * per_message + 60)
+    """How long a claimed chunk is its claimer's: longer than the chunk's worst case, so a slow but
+    live worker is never taken over; a dead worker's sends come due again after it. E-mails stop
+    starting after CHUNK_SECONDS and the last one may then wait out its connection and four
+    commands (MAIL, RCPT, DATA, the data); webhooks all wait out their timeout, in turns of the
+    thread pool."""
+    smtp = channels.CHUNK_SECONDS + 5 * channels.SMTP_TIMEOUT
+    hooks = -(-SEND_CHUNK // channels.WEBHOOK_THREADS) * settings().campaign_webhook_timeout_seconds
+    return timedelta(seconds=smtp + hooks + 60)
 
 
 def send_due(*, campaign_id: int | None = None, user_ids: list[str] | None = None, now: datetime | None = None,
@@ -759,9 +774,14 @@ RETURNING s.*, (SELECT webhook_secret FROM campaign.campaigns c WHERE c.id = s.c
     return claimed, dropped
 
 
+# The counter rows are locked in (user, day) order first, as the batch's cap statement locks them,
+# so a give-back and a batch never wait on each other in opposite orders.
 _GIVE_BACK = """
 UPDATE campaign.daily_sends d SET sent = greatest(d.sent - x.n, 0)
-FROM (SELECT user_id, cap_day, count(*) AS n FROM {source} WHERE cap_day IS NOT NULL GROUP BY 1, 2) x
+FROM (SELECT c.user_id, c.cap_day, c.n FROM (
+        SELECT user_id, cap_day, count(*) AS n FROM {source} WHERE cap_day IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2) c
+      CROSS JOIN LATERAL (SELECT 1 FROM campaign.daily_sends k WHERE k.user_id = c.user_id AND k.day = c.cap_day
+                          FOR UPDATE) k) x
 WHERE d.user_id = x.user_id AND d.day = x.cap_day
 """
 
@@ -853,15 +873,14 @@ def run_due(now: datetime | None = None) -> dict[str, int]:
             sa.text("SELECT id FROM campaign.campaigns WHERE status = 'SCHEDULED' AND start_at <= :now ORDER BY id"), {"now": now}
         ).scalars().all()
     for cid in due:
-        done["started"] += start_due(cid, now)
+        done["started"] += _isolated(cid, "start", lambda: start_due(cid, now))
     with db.transaction() as conn:
         unlaunched = conn.execute(
             sa.text("SELECT id FROM campaign.campaigns WHERE status = 'RUNNING' AND trigger = 'SCHEDULED' AND launched_at IS NULL")
         ).scalars().all()
     for cid in unlaunched:
-        if launch(cid, now=now):
-            done["launched"] += 1
-        done["enqueued"] += enqueue(cid, now=now)
+        done["launched"] += _isolated(cid, "launch", lambda: int(launch(cid, now=now) > 0))
+        done["enqueued"] += _isolated(cid, "enqueue", lambda: enqueue(cid, now=now))
     done["enqueued"] += _resend_stale(now)
     done["orphans"] = _deliver_orphans(now)
     with db.transaction() as conn:
@@ -879,7 +898,7 @@ ORDER BY id
             {"now": now},
         ).scalars().all()
     for cid in finished:
-        done["completed"] += complete_finished(cid, now)
+        done["completed"] += _isolated(cid, "completion", lambda: complete_finished(cid, now))
     done["closed"] = close_leftover_logs(now)
     return done
 

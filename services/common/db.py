@@ -78,6 +78,12 @@ def _sqlstate(e: BaseException) -> str | None:
     return getattr(orig, "sqlstate", None)
 
 
+def is_transient(e: BaseException) -> bool:
+    """Whether running the same work again may succeed: a deadlock, a serialization failure, or a
+    lost connection (not a constraint violation nor a bug)."""
+    return isinstance(e, (sa.exc.OperationalError, sa.exc.InterfaceError)) or _sqlstate(e) in _RETRYABLE_SQLSTATES
+
+
 def retrying(fn: Callable[[Connection], T], attempts: int = 5, *, single_statements: bool = False) -> T:
     """Runs fn(conn) in a transaction (or, with single_statements, in autocommit mode) and retries it
     on deadlock or serialization failure."""

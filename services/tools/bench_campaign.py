@@ -20,12 +20,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 from services.common import migrate
+from services.tools import scratch
 from services.common.config import libpq_url, settings
 
 SEED = (
@@ -84,15 +83,7 @@ def _purge(broker) -> None:
 
 
 def main(args) -> int:
-    s = settings()
-    base = s.database_url
-    if not base:
-        raise SystemExit("set DATABASE_URL (the benchmark creates and drops a scratch database beside it)")
-    name = f"engage_campbench_{uuid.uuid4().hex[:6]}"
-    admin = libpq_url(base)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    url, drop_database = scratch.create_database("campbench")
     # This process and the workers it starts use the scratch database (and, without BROKER_URL, its queue).
     os.environ["DATABASE_URL"] = url
     os.environ["BROKER_URL"] = getattr(args, "broker_url", "") or url
@@ -157,6 +148,5 @@ def main(args) -> int:
             except ProcessLookupError:
                 pass
             w.wait(10)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database()
     return 0

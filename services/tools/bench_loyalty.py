@@ -33,9 +33,9 @@ from engage.loyalty.v1 import loyalty_service_pb2 as pb
 from engage.loyalty.v1 import loyalty_service_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from services.common import auth, db, migrate
+from services.tools import scratch
 from services.common.config import libpq_url, settings
 from services.tools.bench import _free_port, _pct, _wait
 
@@ -181,14 +181,7 @@ def timed(call: Callable[[str], object], users: list[str]) -> list[float]:
 
 def main(args) -> int:
     s = settings()
-    base = s.database_url
-    if not base:
-        raise SystemExit("set DATABASE_URL (the benchmark creates and drops a scratch database beside it)")
-    name = f"engage_loybench_{uuid.uuid4().hex[:6]}"
-    admin = libpq_url(base)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    url, drop_database = scratch.create_database("loybench")
     rows: list[tuple[str, list[float]]] = []
     server = None
     try:
@@ -262,8 +255,7 @@ def main(args) -> int:
             server.wait(10)
         if db._engine is not None:
             db._engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database()
     width = max(len(r[0]) for r in rows)
     print(f"\nLoyalty reads at {args.users:,} members, {args.requests:,} calls each, one at a time (random members; "
           f"{os.cpu_count()} cores shared by client, server and PostgreSQL)")

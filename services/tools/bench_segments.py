@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-import uuid
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from services.common import db, migrate
-from services.common.config import libpq_url, settings
+from services.tools import scratch
+from services.common.config import libpq_url
 
 FILL = """
 INSERT INTO activity.user_activity (user_id, roulette_plays, dice_plays, lottery_plays, total_play_duration,
@@ -39,14 +38,7 @@ ANALYZE;
 
 
 def main(args) -> int:
-    base = settings().database_url
-    if not base:
-        raise SystemExit("set DATABASE_URL (the benchmark creates and drops a scratch database beside it)")
-    name = f"engage_segbench_{uuid.uuid4().hex[:6]}"
-    admin = libpq_url(base)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    url, drop_database = scratch.create_database("segbench")
     try:
         migrate.upgrade(url)
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
@@ -76,8 +68,7 @@ def main(args) -> int:
         single_ms = (time.perf_counter() - started) / 200 * 1000
         engine.dispose()
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database()
     print(f"bare compiled statement      {bare:6.2f} s")
     print(f"first run ({first.evaluated:,} users)  {first_s:6.2f} s  {first.evaluated / first_s:,.0f} users/s  "
           f"{first_s / bare:.2f}x the bare statement, {first.changed:,} changes")

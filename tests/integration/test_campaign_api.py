@@ -706,3 +706,21 @@ def test_users_may_not_call_the_admin_api_and_services_only_read(campaigns, ops_
             assert error(lambda: call(svc))[:2] == (grpc.StatusCode.PERMISSION_DENIED, "ROLE_NOT_ALLOWED"), name
     after = campaigns.GetCampaign(pb.GetCampaignRequest(campaign_id=i), metadata=ops_a, timeout=T).campaign
     assert (after.name, after.status, after.version) == (made.name, C.DRAFT, 1)
+
+
+def test_a_started_offer_campaign_keeps_its_offers_but_may_change_what_each_gives(campaigns, ops_a, sql):
+    def offers(*arms, amount=2):
+        return struct({"offers": [{"arm": a, "label": a, "reward_type": "TOKEN",
+                                   "reward_value": {"token_type": "DICE_TOKEN", "amount": amount}} for a in arms]})
+
+    made = create(campaigns, ops_a, reward_type=cpb.OFFER, reward_value=offers("a", "b"))
+    set_status(sql, made.campaign_id, "PAUSED")
+    for value, kind in [(offers("a", "c"), cpb.OFFER), (offers("a", "b", "c"), cpb.OFFER)]:
+        code, reason, meta = error(lambda: update(campaigns, ops_a, made, reward_type=kind, reward_value=value))
+        assert (code, reason, meta["field"]) == (FP, "CAMPAIGN_NOT_EDITABLE", "reward_value")
+    code, reason, meta = error(lambda: update(campaigns, ops_a, made, reward_type=cpb.TOKEN,
+                                              reward_value=struct({"token_type": "DICE_TOKEN", "amount": 1})))
+    assert (code, reason, meta["field"]) == (FP, "CAMPAIGN_NOT_EDITABLE", "reward_value")
+    # The same arms, reordered and paying more: allowed.
+    edited = update(campaigns, ops_a, made, reward_type=cpb.OFFER, reward_value=offers("b", "a", amount=5))
+    assert [o["arm"] for o in dict(edited.reward_value)["offers"]] == ["b", "a"]

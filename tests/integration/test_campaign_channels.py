@@ -309,3 +309,30 @@ def test_webhooks_refuse_redirects_proxies_and_link_local_addresses(sql, hooks, 
     received = len(Hooks.received)
     m = channels.Message(1, "u", "WEBHOOK", hooks, "t", "b", {"delivery_id": "1.x", "user_id": "u"}, "x")
     assert channels.post_webhook(m, timeout=2).ok and len(Hooks.received) == received + 1
+
+
+def test_a_server_refusing_the_session_is_retried_later_not_a_permanent_failure():
+    """A 554 greeting (or a refused login, a broken connection) is the server's or our settings'
+    fault, not the messages': every message of the chunk is retried later, none fails for good."""
+    import socket
+    import threading
+
+    from services.campaign import channels
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+
+    def refuse():
+        conn, _ = listener.accept()
+        conn.sendall(b"554 no SMTP service here\r\n")
+        conn.close()
+
+    threading.Thread(target=refuse, daemon=True).start()
+    messages = [channels.Message(1, f"u{i}", "EMAIL", f"u{i}@example.com", "t", "b", {"delivery_id": f"1.u{i}"}) for i in range(3)]
+    try:
+        results = channels.send_emails(messages, host="127.0.0.1", port=port)
+    finally:
+        listener.close()
+    assert [(r.ok, r.permanent, r.reason) for r in results.values()] == [(False, False, "SMTP_ERROR")] * 3

@@ -10,6 +10,8 @@ import dramatiq
 
 from campaign_delivery_support import drain, make_campaign, seed_segment, statuses, work
 from services.campaign import actors, delivery, domain
+from services.common.db import transaction as db_transaction
+from sqlalchemy import text as sa_text
 
 
 def _flush():
@@ -457,3 +459,25 @@ def test_batches_racing_for_a_daily_token_budget_never_pass_it(sql, ledger_match
     assert sql("SELECT count(*), sum(delta) FROM reward.ledger WHERE idempotency_key LIKE %(k)s", k=f"campaign:{cid}:%") == [(22, 44)]
     assert sql("SELECT d.spent FROM reward.budget_days d JOIN reward.budgets b ON b.id = d.budget_id "
                "WHERE b.owner_kind = 'CAMPAIGN' AND b.owner_id = %(o)s", o=str(cid)) == [(44,)]
+
+
+def test_a_user_whose_offer_choice_no_longer_fits_fails_alone_and_the_sweep_goes_on(sql):
+    from services.reward import selection
+
+    offers = {"offers": [
+        {"arm": "dice", "label": "3 dice", "reward_type": "TOKEN", "reward_value": {"token_type": "DICE_TOKEN", "amount": 3}},
+        {"arm": "coin", "label": "1 coin", "reward_type": "TOKEN", "reward_value": {"token_type": "CC_COIN", "amount": 1}},
+    ]}
+    segment, users = seed_segment(sql, 5)
+    cid = make_campaign(sql, segment, reward_type="OFFER", reward_value=offers, trigger="SEGMENT_ENTRY")
+    now = datetime.now(UTC)
+    with db_transaction() as conn:
+        c = conn.execute(sa_text("SELECT * FROM campaign.campaigns WHERE id = :id"), {"id": cid}).one()
+        delivery.target(conn, c, users, now - timedelta(minutes=5))
+    # A choice recorded among other offers under this user's request id (as before an edit of the offers).
+    selection.select(users[0], {"campaign": str(cid)}, ["old_a", "old_b"], request_id=delivery.grant_key(cid, users[0]))
+    delivery.run_due(now)  # the sweep delivers pending entry users itself, and must not stop at the bad one
+    assert statuses(sql, cid) == {"DELIVERED": 4, "FAILED": 1}
+    assert sql("SELECT reason FROM campaign.campaign_logs WHERE campaign_id = %(c)s AND user_id = %(u)s", c=cid, u=users[0]) == [
+        ("REWARD_ERROR",)]
+    assert sql("SELECT count(*) FROM reward.ledger WHERE idempotency_key = %(k)s", k=delivery.grant_key(cid, users[0])) == [(0,)]
