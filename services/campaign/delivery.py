@@ -339,15 +339,15 @@ def _choose_offers(campaign_id: int, spec: domain.RewardSpec, users: list[str], 
     from services.reward import selection
 
     arms = sorted(o.arm for o in spec.offers)  # the request's candidates: order-free across edits
+    made = selection.select_many([(u, grant_key(campaign_id, u)) for u in users], {"campaign": str(campaign_id)}, arms, now=now)
     chosen = {}
-    for u in users:
-        try:
-            row = selection.select(u, {"campaign": str(campaign_id)}, arms, request_id=grant_key(campaign_id, u), now=now)
-            chosen[u] = (spec.by_arm(row.arm), str(row.id))
-        except (AlreadyExists, StopIteration) as e:
+    for u, row in made.items():
+        if isinstance(row, AlreadyExists) or row.arm not in arms:
             # A choice made among other offers (admin refuses such edits once a campaign started):
             # the user fails alone rather than holding the batch back forever.
-            chosen[u] = (None, f"{type(e).__name__}: {e}"[:300])
+            chosen[u] = (None, f"{type(row).__name__}: {row}"[:300] if isinstance(row, AlreadyExists) else f"unknown arm {row.arm}")
+        else:
+            chosen[u] = (spec.by_arm(row.arm), str(row.id))
     return chosen
 
 
@@ -583,13 +583,9 @@ def _grant(conn: Connection, c, reward: domain.Reward, ks: list[str], users: dic
     elif reward.type == "COUPON":
         from services.coupon import service as coupons
 
-        codes = {k: coupons.issue_personal_code(conn, template_coupon_id=reward.coupon_id, user_id=k,
-                                                idempotency_key=grant_key(c.id, k)) for k in ks}
-        ids = dict(conn.execute(
-            sa.text("SELECT code, id FROM coupon.coupons WHERE code = ANY(CAST(:codes AS text[]))"), {"codes": list(codes.values())}
-        ).all())
-        for k, code in codes.items():
-            users[k].coupon_code, users[k].coupon_id = code, ids.get(code)
+        codes = coupons.issue_personal_codes(conn, template_coupon_id=reward.coupon_id, grants=[(k, grant_key(c.id, k)) for k in ks])
+        for k, (code, coupon_id) in codes.items():
+            users[k].coupon_code, users[k].coupon_id = code, coupon_id
             users[k].meta["coupon_code"] = code
         text = ""
     for k in ks:

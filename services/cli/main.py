@@ -190,7 +190,7 @@ def parser() -> argparse.ArgumentParser:
     bc.add_argument("--timeout", type=float, default=600, help="seconds to wait for the deliveries")
     bc.add_argument("--broker-url", default="", help="broker of the benchmark (default: a PostgreSQL queue in the scratch "
                     "database; an inherited BROKER_URL is ignored so a shared queue is never purged or consumed)")
-    bc.add_argument("--reward", choices=("tokens", "points"), default="tokens", help="the campaign's reward type")
+    bc.add_argument("--reward", choices=("tokens", "points", "coupon", "offer"), default="tokens", help="the campaign's reward type")
     bc.set_defaults(fn=_cmd_bench_campaign)
     return p
 

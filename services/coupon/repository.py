@@ -506,6 +506,32 @@ def insert_personal_code(conn: Connection, *, template_id: int, code: str, user_
     ).scalar_one_or_none()
 
 
+def insert_personal_codes(conn: Connection, *, template_id: int, rows: list[tuple[str, str, str]], now: datetime) -> list[sa.Row]:
+    """`insert_personal_code` for many (code, user_id, key) at once; returns (assigned_user_id, code,
+    id) of the codes written (a taken key or code writes nothing for that row)."""
+    return conn.execute(
+        sa.text(
+            "INSERT INTO coupon.coupons (code, type, value, token_type, max_value, starts_at, expires_at, usage_limit, "
+            "per_user_limit, assigned_user_id, campaign, template_id, issue_key, description, created_at, created_by, "
+            "updated_at, updated_by) "
+            "SELECT v.code, t.type, t.value, t.token_type, t.max_value, t.starts_at, t.expires_at, 1, 1, v.user_id, t.campaign, "
+            "t.id, v.key, t.description, :now, 'reward', :now, 'reward' "
+            "FROM coupon.coupons t, unnest(CAST(:codes AS text[]), CAST(:users AS text[]), CAST(:keys AS text[])) "
+            f"AS v(code, user_id, key) WHERE t.id = :template_id AND {_USABLE.replace('expires_at', 't.expires_at')} "
+            "ORDER BY v.key ON CONFLICT DO NOTHING RETURNING assigned_user_id, code, id"
+        ),
+        {"codes": [r[0] for r in rows], "users": [r[1] for r in rows], "keys": [r[2] for r in rows],
+         "template_id": template_id, "now": now},
+    ).all()
+
+
+def personal_codes_by_key(conn: Connection, keys: list[str]) -> list[sa.Row]:
+    return conn.execute(
+        sa.text("SELECT code, id, template_id, assigned_user_id, issue_key FROM coupon.coupons WHERE issue_key = ANY(CAST(:k AS text[]))"),
+        {"k": keys},
+    ).all()
+
+
 def personal_code_by_key(conn: Connection, key: str) -> sa.Row | None:
     return conn.execute(
         sa.text("SELECT code, template_id, assigned_user_id FROM coupon.coupons WHERE issue_key = :k"), {"k": key}

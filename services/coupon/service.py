@@ -584,3 +584,36 @@ def issue_personal_code(conn: Connection, *, template_coupon_id: int, user_id: s
             )
         # Otherwise the drawn code collided with an existing one: draw again.
     raise RuntimeError("could not draw a unique code")
+
+
+def issue_personal_codes(conn: Connection, *, template_coupon_id: int, grants: list[tuple[str, str]]) -> dict[str, tuple[str, int]]:
+    """`issue_personal_code` for many (user_id, idempotency_key) at once (campaign batches), in a
+    fixed number of statements: returns each user's (code, coupon id). Exactly once per key like the
+    single form (a replay answers the first code); the same errors."""
+    now = datetime.now(UTC)
+    want = dict(grants)  # user -> key
+    out: dict[str, tuple[str, int]] = {}
+    if not want:
+        return out
+    for _ in range(10):
+        # Keys that issued a code already (a replay, or a concurrent issuer that just committed).
+        for prior in repository.personal_codes_by_key(conn, [k for u, k in want.items() if u not in out]):
+            user = prior.assigned_user_id
+            if (prior.template_id, want.get(user)) != (template_coupon_id, prior.issue_key):
+                raise AlreadyExists("IDEMPOTENCY_KEY_REUSED", "this key already issued another personal code",
+                                    metadata={"idempotency_key": prior.issue_key})
+            out[user] = (prior.code, prior.id)
+        todo = [(domain.new_code(""), u, k) for u, k in want.items() if u not in out]
+        if not todo:
+            return out
+        for r in repository.insert_personal_codes(conn, template_id=template_coupon_id, rows=todo, now=now):
+            out[r.assigned_user_id] = (r.code, r.id)
+        if len(out) < len(want) and not repository.usable_templates(conn, [template_coupon_id], now):
+            if repository.coupon(conn, template_coupon_id) is None:
+                raise _coupon_not_found(template_coupon_id)
+            raise FailedPrecondition(
+                "PRIZE_UNAVAILABLE", f"coupon {template_coupon_id} has expired: no code can be issued from it",
+                metadata={"coupon_id": str(template_coupon_id)},
+            )
+        # Otherwise the rest drew codes that collided with existing ones: draw again for them.
+    raise RuntimeError("could not draw unique codes")

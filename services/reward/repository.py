@@ -360,6 +360,34 @@ def insert_selection(conn: Connection, s: dict) -> sa.Row | None:
     ).one_or_none()
 
 
+def selections_by_request(conn: Connection, pairs: list[tuple[str, str]]) -> list[sa.Row]:
+    """The selections already made under these (user_id, request_id) pairs."""
+    return conn.execute(
+        sa.text(
+            f"SELECT {', '.join('s.' + c.strip() for c in _SELECTION_COLUMNS.split(','))} FROM reward.bandit_selections s "
+            "JOIN unnest(CAST(:u AS text[]), CAST(:r AS text[])) AS p(user_id, request_id) "
+            "ON s.user_id = p.user_id AND s.request_id = p.request_id"
+        ),
+        {"u": [p[0] for p in pairs], "r": [p[1] for p in pairs]},
+    ).all()
+
+
+def insert_selections(conn: Connection, rows: list[dict]) -> list[sa.Row]:
+    """`insert_selection` for many; returns the rows written (a taken (user, request id) writes nothing)."""
+    cols = ("id", "user_id", "request_id", "bucket", "arm", "propensity", "explored", "selected_at")
+    return conn.execute(
+        sa.text(
+            "INSERT INTO reward.bandit_selections (id, user_id, request_id, bucket, arm, candidates, propensity, explored, "
+            "selected_at) SELECT v.id, v.user_id, v.request_id, v.bucket, v.arm, CAST(:candidates AS text[]), v.propensity, "
+            "v.explored, v.selected_at FROM unnest(CAST(:id AS uuid[]), CAST(:user_id AS text[]), CAST(:request_id AS text[]), "
+            "CAST(:bucket AS text[]), CAST(:arm AS text[]), CAST(:propensity AS float8[]), CAST(:explored AS boolean[]), "
+            "CAST(:selected_at AS timestamptz[])) AS v(id, user_id, request_id, bucket, arm, propensity, explored, selected_at) "
+            f"ORDER BY v.user_id ON CONFLICT (user_id, request_id) DO NOTHING RETURNING {_SELECTION_COLUMNS}"
+        ),
+        {**{c: [r[c] for r in rows] for c in cols}, "candidates": rows[0]["candidates"] if rows else []},
+    ).all()
+
+
 def record_outcome(conn: Connection, selection_id, converted: bool, now: datetime) -> sa.Row | None:
     """Sets the outcome only if none was recorded; the arm's counts change in the same statement,
     so the posterior moves exactly once per selection."""

@@ -76,6 +76,40 @@ def select(user_id: str, context: dict[str, str], candidates: list[str], request
     return row
 
 
+def select_many(
+    requests: list[tuple[str, str]], context: dict[str, str], candidates: list[str], now: datetime | None = None
+) -> dict[str, sa.Row | AlreadyExists]:
+    """`select` for many (user_id, request_id) with the same context and candidates (a campaign
+    batch), in one transaction and a fixed number of statements: each user's selection, or the
+    AlreadyExists REQUEST_ID_REUSED its request id earned (a choice among other candidates). A
+    request id answers its first selection, as with `select`."""
+    _check(context, candidates)
+    bucket = domain.bucket(context)
+    at = now or datetime.now(UTC)
+    out: dict[str, sa.Row | AlreadyExists] = {}
+    with db.transaction() as conn:
+        for _ in range(2):  # a second pass reads what concurrent callers of the same request ids wrote
+            todo = [(u, r) for u, r in requests if u not in out]
+            for prior in repository.selections_by_request(conn, todo):
+                try:
+                    out[prior.user_id] = _same_request(prior, bucket, candidates)
+                except AlreadyExists as e:
+                    out[prior.user_id] = e
+            todo = [(u, r) for u, r in requests if u not in out]
+            if not todo:
+                break
+            posteriors = repository.posteriors(conn, bucket, candidates)
+            rows = []
+            for u, r in todo:
+                choice = domain.thompson_choice(posteriors, candidates, explore_share=settings().reward_explore_share, rng=_rng)
+                rows.append({"id": uuid.uuid4(), "user_id": u, "request_id": r, "bucket": bucket, "arm": choice.arm,
+                             "candidates": candidates, "propensity": choice.propensity, "explored": choice.explored,
+                             "selected_at": at})
+            for row in repository.insert_selections(conn, rows):
+                out[row.user_id] = row
+    return out
+
+
 def _same_request(prior: sa.Row, bucket: str, candidates: list[str]) -> sa.Row:
     """A retry answers the first selection; the same request id with another context or other
     candidates is refused (its answer would not fit the request)."""

@@ -10,7 +10,8 @@ deliveries per second until no log is pending. Last it times the launch and enqu
 The broker is the scratch database's own PostgreSQL queue unless `--broker-url` names one (use a
 private RabbitMQ vhost): an inherited BROKER_URL is ignored, since the benchmark purges the
 `campaign` queue and its workers would consume other processes' messages. `--reward points` grants
-loyalty points instead of tokens (one set-based grant per batch, like tokens).
+loyalty points instead of tokens and `--reward coupon` a personal coupon code, `--reward offer` one of
+two token offers chosen by the learning selection (each set-based per batch, like tokens).
 """
 
 from __future__ import annotations
@@ -40,7 +41,15 @@ CAMPAIGN = (
 REWARDS = {
     "tokens": ("TOKEN", '{"token_type": "DICE_TOKEN", "amount": 1}'),
     "points": ("POINTS", '{"points": 10}'),
+    "coupon": ("COUPON", None),  # a personal code per user from a template made by _seed
+    "offer": ("OFFER", '{"offers": [{"arm": "dice", "label": "1 dice", "reward_type": "TOKEN", "reward_value": '
+              '{"token_type": "DICE_TOKEN", "amount": 1}}, {"arm": "coin", "label": "1 coin", "reward_type": "TOKEN", '
+              '"reward_value": {"token_type": "CC_COIN", "amount": 1}}]}'),
 }
+TEMPLATE = (
+    "INSERT INTO coupon.coupons (code, type, value, token_type, created_at, created_by, updated_at, updated_by) "
+    "VALUES ('BENCH-TEMPLATE', 'FIXED', 5, 'CC_COIN', now(), 'bench', now(), 'bench') RETURNING id"
+)
 
 
 def _seed(url: str, n: int, prefix: str, segment: str, reward: str = "tokens") -> tuple[int, float]:
@@ -49,6 +58,8 @@ def _seed(url: str, n: int, prefix: str, segment: str, reward: str = "tokens") -
         conn.execute(SEED, {"p": prefix, "s": segment, "n": n})
         conn.execute("ANALYZE segmentation.user_segments")
         kind, value = REWARDS[reward]
+        if kind == "COUPON":
+            value = '{"coupon_id": "%d"}' % conn.execute(TEMPLATE).fetchone()[0]  # type: ignore[index]
         cid = conn.execute(CAMPAIGN, {"name": f"bench {segment}", "s": segment, "type": kind, "value": value}).fetchone()[0]  # type: ignore[index]
     return cid, time.perf_counter() - started
 

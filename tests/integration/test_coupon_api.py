@@ -596,3 +596,32 @@ def test_users_act_only_for_themselves_and_not_on_backend_or_admin_methods(coupo
     assert redeem(coupons, as_user("checkout", "service"), c.code, user_id=user).redemption.user_id == user
     code, _, fields = failure(lambda: redeem(coupons, as_user("checkout", "service"), c.code))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "user_id" in fields
+
+
+def test_personal_codes_issued_in_bulk_are_once_per_key_and_like_single_ones(coupons, admin, sql):
+    from services.common import db
+    from services.common.errors import AlreadyExists, FailedPrecondition
+    from services.coupon import service
+
+    template = make_coupon(coupons, admin, type=C.FIXED, value=7, token_type=reward_pb2.CC_COIN)
+    users = [new_user() for _ in range(30)]
+    grants = [(u, f"campaign:bulk:{u}") for u in users]
+    with db.transaction() as conn:
+        single = service.issue_personal_code(conn, template_coupon_id=template.coupon_id, user_id=users[0],
+                                             idempotency_key=grants[0][1])
+        issued = service.issue_personal_codes(conn, template_coupon_id=template.coupon_id, grants=grants)
+    assert set(issued) == set(users) and issued[users[0]][0] == single  # the earlier key answers its first code
+    rows = sql("SELECT assigned_user_id, code, id, template_id, value, usage_limit FROM coupon.coupons WHERE template_id = %(t)s",
+               t=template.coupon_id)
+    assert {r[0]: (r[1], r[2]) for r in rows} == issued and {r[3:] for r in rows} == {(template.coupon_id, 7, 1)}
+    with db.transaction() as conn:  # a replay issues nothing new
+        assert service.issue_personal_codes(conn, template_coupon_id=template.coupon_id, grants=grants) == issued
+    assert sql("SELECT count(*) FROM coupon.coupons WHERE template_id = %(t)s", t=template.coupon_id) == [(30,)]
+    with pytest.raises(AlreadyExists) as e, db.transaction() as conn:
+        service.issue_personal_codes(conn, template_coupon_id=template.coupon_id, grants=[(new_user(), grants[1][1])])
+    assert e.value.reason == "IDEMPOTENCY_KEY_REUSED"
+    sql("UPDATE coupon.coupons SET starts_at = now() - interval '2 days', expires_at = now() - interval '1 day' WHERE id = %(i)s",
+        i=template.coupon_id)
+    with pytest.raises(FailedPrecondition) as e, db.transaction() as conn:
+        service.issue_personal_codes(conn, template_coupon_id=template.coupon_id, grants=[(new_user(), "campaign:bulk:late")])
+    assert e.value.reason == "PRIZE_UNAVAILABLE"

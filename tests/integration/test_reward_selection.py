@@ -93,3 +93,24 @@ def test_a_request_id_reused_with_other_candidates_is_refused(reward, service_ca
     other = pb.SelectRewardRequest(user_id=user_id, candidates=["a", "c"], request_id="sel-x")
     code, reason, _ = failure(lambda: reward.SelectReward(other, metadata=service_caller))
     assert (code, reason) == (grpc.StatusCode.ALREADY_EXISTS, "REQUEST_ID_REUSED")
+
+
+def test_select_many_chooses_once_per_request_id_like_select():
+    from services.common.errors import AlreadyExists
+    from services.reward import selection
+
+    arms = ["a", "b", "c"]
+    ctx = {"campaign": f"many-{uuid.uuid4().hex[:6]}"}
+    requests = [(f"u-{uuid.uuid4().hex[:8]}", f"req-{i}") for i in range(40)]
+    first = selection.select_many(requests, ctx, arms)
+    assert set(first) == {u for u, _ in requests}
+    assert all(r.arm in arms and list(r.candidates) == arms and 0 < r.propensity <= 1 for r in first.values())
+    # A retry answers the same selections; the single form agrees with them.
+    again = selection.select_many(requests, ctx, arms)
+    assert {u: r.id for u, r in again.items()} == {u: r.id for u, r in first.items()}
+    u, req = requests[0]
+    assert selection.select(u, ctx, arms, request_id=req).id == first[u].id
+    # A request id used with other candidates earns the refusal for that user only.
+    mixed = selection.select_many([requests[1], (f"u-{uuid.uuid4().hex[:8]}", "req-new")], ctx, ["a", "b"])
+    assert isinstance(mixed[requests[1][0]], AlreadyExists) and mixed[requests[1][0]].reason == "REQUEST_ID_REUSED"
+    assert [r.arm in ("a", "b") for k, r in mixed.items() if k != requests[1][0]] == [True]
