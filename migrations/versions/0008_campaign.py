@@ -114,7 +114,7 @@ def upgrade() -> None:
     # Attribution: a purchase looks up the buyer's recent, unconverted deliveries and hold-outs.
     op.create_index(
         "ix_campaign_logs_convertible", "campaign_logs", ["user_id", "processed_at"], schema=S,
-        postgresql_where=sa.text("redeemed_at IS NULL AND status IN ('DELIVERED', 'HELD_OUT')"),
+        postgresql_where=sa.text("redeemed_at IS NULL AND status IN ('DELIVERED', 'SENDING', 'SUPPRESSED', 'FAILED', 'HELD_OUT')"),
     )
     op.create_index(
         "ix_campaign_logs_coupon", "campaign_logs", ["coupon_id"], schema=S,

@@ -74,7 +74,8 @@ def on_segment_changed(payload: dict) -> None:
     triggers.on_segment_changed(payload)
 
 
-@events.subscriber("activity.recorded", actor_name="campaign.on_activity_recorded", queue_name=EVENTS_QUEUE, max_retries=10)
+@events.subscriber("activity.recorded", actor_name="campaign.on_activity_recorded", queue_name=EVENTS_QUEUE, max_retries=10,
+                   accepts=lambda payload: payload.get("event_type") in triggers.CART_EVENTS)
 def on_activity_recorded(payload: dict) -> None:
     """Cart events keep the user's cart; a purchase ends it and converts recent deliveries. Other
     event types cost nothing."""

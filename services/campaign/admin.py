@@ -406,7 +406,10 @@ SELECT (SELECT reward_type FROM campaign.campaigns WHERE id = :id) AS reward_typ
   count(*) FILTER (WHERE status = 'CANCELED') AS canceled,
   count(*) FILTER (WHERE status = 'DELIVERED' AND opened_at IS NOT NULL) AS opened,
   count(*) FILTER (WHERE status = 'DELIVERED' AND redeemed_at IS NOT NULL) AS redeemed,
-  count(*) FILTER (WHERE status = 'HELD_OUT' AND redeemed_at IS NOT NULL) AS control_converted
+  count(*) FILTER (WHERE status = 'HELD_OUT' AND redeemed_at IS NOT NULL) AS control_converted,
+  count(*) FILTER (WHERE status IN ('DELIVERED', 'SENDING', 'SUPPRESSED', 'FAILED')) AS assigned,
+  count(*) FILTER (WHERE status IN ('DELIVERED', 'SENDING', 'SUPPRESSED', 'FAILED') AND redeemed_at IS NOT NULL)
+    AS assigned_converted
 FROM campaign.campaign_logs WHERE campaign_id = :id
 """
 )
@@ -432,7 +435,10 @@ class Stats:
     opened: int
     redeemed: int
     control_converted: int
+    assigned: int
+    assigned_converted: int
     effect: domain.Effect
+    intent_to_treat: domain.Effect
     offers: list[sa.Row]
 
 
@@ -447,6 +453,7 @@ def stats(campaign_id: int) -> Stats:
     return Stats(
         campaign_id=campaign_id, **counts, offers=offers,
         effect=domain.effect(row.delivered, row.redeemed, row.held_out, row.control_converted),
+        intent_to_treat=domain.effect(row.assigned, row.assigned_converted, row.held_out, row.control_converted),
     )
 
 

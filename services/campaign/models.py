@@ -91,7 +91,7 @@ class CampaignLog(Base):
         sa.Index("ix_campaign_logs_pending", "campaign_id", "batch", postgresql_where=sa.text("status = 'PENDING'")),
         sa.Index(
             "ix_campaign_logs_convertible", "user_id", "processed_at",
-            postgresql_where=sa.text("redeemed_at IS NULL AND status IN ('DELIVERED', 'HELD_OUT')"),
+            postgresql_where=sa.text("redeemed_at IS NULL AND status IN ('DELIVERED', 'SENDING', 'SUPPRESSED', 'FAILED', 'HELD_OUT')"),
         ),
         sa.Index(
             "ix_campaign_logs_coupon", "coupon_id",

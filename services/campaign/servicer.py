@@ -128,7 +128,8 @@ def _stats(s: admin.Stats) -> campaign_pb2.CampaignStats:
     out = campaign_pb2.CampaignStats(
         campaign_id=s.campaign_id, targeted=s.targeted, held_out=s.held_out, suppressed=s.suppressed,
         pending=s.pending, delivered=s.delivered, failed=s.failed, canceled=s.canceled, opened=s.opened,
-        redeemed=s.redeemed, control_converted=s.control_converted,
+        redeemed=s.redeemed, control_converted=s.control_converted, assigned=s.assigned,
+        assigned_converted=s.assigned_converted, intent_to_treat_conversion_rate=s.intent_to_treat.treated_rate,
         treated_conversion_rate=s.effect.treated_rate, control_conversion_rate=s.effect.control_rate,
         offers=[campaign_pb2.OfferStats(arm=o.arm, delivered=o.delivered, redeemed=o.redeemed) for o in s.offers],
     )
@@ -136,6 +137,10 @@ def _stats(s: admin.Stats) -> campaign_pb2.CampaignStats:
         out.lift = s.effect.lift
     if s.effect.p_value is not None:
         out.lift_p_value = s.effect.p_value
+    if s.intent_to_treat.lift is not None:
+        out.intent_to_treat_lift = s.intent_to_treat.lift
+    if s.intent_to_treat.p_value is not None:
+        out.intent_to_treat_p_value = s.intent_to_treat.p_value
     return out
 
 

@@ -151,12 +151,12 @@ ATTRIBUTE_PURCHASE = sa.text(
     """
 UPDATE campaign.campaign_logs l SET redeemed_at = :at
 FROM campaign.campaigns c
-WHERE l.user_id = :user_id AND l.redeemed_at IS NULL AND l.status IN ('DELIVERED', 'HELD_OUT')
+WHERE l.user_id = :user_id AND l.redeemed_at IS NULL
+  AND l.status IN ('DELIVERED', 'SENDING', 'SUPPRESSED', 'FAILED', 'HELD_OUT')
   AND c.id = l.campaign_id
-  AND CASE WHEN l.status = 'DELIVERED' THEN l.delivered_at ELSE l.processed_at END <= :at
-  AND :at < CASE WHEN l.status = 'DELIVERED' THEN l.delivered_at ELSE l.processed_at END
-            + make_interval(hours => coalesce(c.conversion_window_hours, :window))
-RETURNING l.campaign_id, l.user_id, l.selection_id
+  AND coalesce(l.delivered_at, l.processed_at) <= :at
+  AND :at < coalesce(l.delivered_at, l.processed_at) + make_interval(hours => coalesce(c.conversion_window_hours, :window))
+RETURNING l.campaign_id, l.user_id, l.selection_id, l.status
 """
 )
 
@@ -193,7 +193,9 @@ def on_activity(payload: dict) -> list[int]:
         return list(conn.execute(ATTRIBUTE_PURCHASE, {"user_id": user_id, "at": at, "window": window}))
 
     converted = db.retrying(work)
-    report([(r.campaign_id, r.user_id, r.selection_id) for r in converted if r.selection_id], True)
+    # Only an offer the user received converted it (suppressed or failed users count for the
+    # intent-to-treat rate, not for the selection).
+    report([(r.campaign_id, r.user_id, r.selection_id) for r in converted if r.selection_id and r.status == "DELIVERED"], True)
     return sorted(r.campaign_id for r in converted)
 
 
@@ -338,12 +340,12 @@ def close(logs: list[tuple[int, str, str | None]], now: datetime) -> None:
 OPEN_SELECTIONS = sa.text(
     """
 SELECT l.campaign_id, l.user_id, l.selection_id,
-  CASE WHEN l.redeemed_at IS NOT NULL THEN 'CONVERTED'
-       WHEN l.status = 'DELIVERED' THEN 'EXPIRED'
-       ELSE 'UNSEEN' END AS outcome
+  CASE WHEN l.status <> 'DELIVERED' THEN 'UNSEEN'
+       WHEN l.redeemed_at IS NOT NULL THEN 'CONVERTED'
+       ELSE 'EXPIRED' END AS outcome
 FROM campaign.campaign_logs l JOIN campaign.campaigns c ON c.id = l.campaign_id
 WHERE l.selection_id IS NOT NULL AND l.outcome_at IS NULL AND l.processed_at <= :now
-  AND (l.redeemed_at IS NOT NULL
+  AND ((l.status = 'DELIVERED' AND l.redeemed_at IS NOT NULL)
        OR l.status IN ('FAILED', 'CANCELED', 'SUPPRESSED', 'HELD_OUT')
        OR (l.status = 'DELIVERED' AND l.delivered_at
            + make_interval(hours => coalesce(c.conversion_window_hours, :window)) + :grace <= :now))

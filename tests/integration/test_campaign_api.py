@@ -594,7 +594,7 @@ def test_stats_count_every_state_and_compute_lift_and_p_value(campaigns, ops_a, 
         + [(f"s{i}", "SUPPRESSED", False, False, None) for i in range(3)]
         + [(f"p{i}", "PENDING", False, False, None) for i in range(4)]
         + [(f"x{i}", "SENDING", False, False, None) for i in range(2)]
-        + [(f"f{i}", "FAILED", False, True, None) for i in range(5)]  # a failed log's redeemed_at is not a conversion
+        + [(f"f{i}", "FAILED", False, True, None) for i in range(5)]  # converted: intent to treat only, not `redeemed`
         + [(f"c{i}", "CANCELED", True, False, None) for i in range(6)]
     )
     add_logs(sql, made.campaign_id, rows)
@@ -608,6 +608,14 @@ def test_stats_count_every_state_and_compute_lift_and_p_value(campaigns, ops_a, 
     z = (0.2 - 0.1) / math.sqrt(pooled * (1 - pooled) * (1 / 60 + 1 / 20))
     assert s.lift_p_value == pytest.approx(2 * (1 - statistics.NormalDist().cdf(z)), rel=1e-9)
     assert 0.29 < s.lift_p_value < 0.31 and list(s.offers) == []
+    # Intent to treat: everyone handled outside the control (60 delivered, 2 sending, 3 suppressed,
+    # 5 failed = 70), of whom 12 + 5 converted.
+    assert (s.assigned, s.assigned_converted) == (70, 17)
+    assert s.intent_to_treat_conversion_rate == pytest.approx(17 / 70)
+    assert s.intent_to_treat_lift == pytest.approx((17 / 70 - 0.1) / 0.1)
+    pooled = 19 / 90
+    z = (17 / 70 - 0.1) / math.sqrt(pooled * (1 - pooled) * (1 / 70 + 1 / 20))
+    assert s.intent_to_treat_p_value == pytest.approx(2 * (1 - statistics.NormalDist().cdf(z)), rel=1e-9)
 
 
 def test_stats_without_control_conversions_have_no_lift_and_empty_campaigns_have_no_p_value(campaigns, ops_a, sql):

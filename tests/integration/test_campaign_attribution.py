@@ -61,7 +61,9 @@ def new_user() -> str:
 # Purchases
 
 
-def test_a_purchase_within_the_window_converts_delivered_and_held_out_logs_only(sql, campaign, user_id):
+def test_a_purchase_within_the_window_converts_every_handled_log_in_its_window(sql, campaign, user_id):
+    """Delivered and held-out users, and (for the intent-to-treat rate) users the cap or the channel
+    kept the message from."""
     day, hour = campaign(conversion_window_hours=24), campaign(conversion_window_hours=1)
     held, failed, later = campaign(conversion_window_hours=24), campaign(conversion_window_hours=24), campaign(conversion_window_hours=24)
     t = datetime.now(UTC) - timedelta(hours=1)
@@ -73,9 +75,9 @@ def test_a_purchase_within_the_window_converts_delivered_and_held_out_logs_only(
     other = new_user()
     add_log(sql, day, other, "DELIVERED", t - timedelta(hours=2))
 
-    assert purchase(user_id, t) == sorted([day, held])
-    assert [redeemed(sql, c, user_id) for c in (day, held)] == [t, t]
-    assert [redeemed(sql, c, user_id) for c in (hour, failed, later)] == [None, None, None]
+    assert purchase(user_id, t) == sorted([day, held, failed])
+    assert [redeemed(sql, c, user_id) for c in (day, held, failed)] == [t, t, t]
+    assert [redeemed(sql, c, user_id) for c in (hour, later)] == [None, None]
     assert redeemed(sql, day, other) is None
 
 
@@ -174,6 +176,11 @@ def test_offer_outcomes_are_reported_once_true_on_conversion_and_false_after_the
     assert converted(sql, buyer_sel) is True and outcome_at(sql, cid, buyer) is not None
     assert arm_counts(sql, cid) == (1, 0)
     purchase(buyer, sent + timedelta(hours=1, minutes=5))  # another purchase: nothing more to report
+    assert arm_counts(sql, cid) == (1, 0)
+    # The capped user buys too: that counts for the intent-to-treat rate, but the offer they never
+    # received is not credited with it.
+    purchase(capped, sent + timedelta(hours=1))
+    assert redeemed(sql, cid, capped) is not None and converted(sql, capped_sel) is None
     assert arm_counts(sql, cid) == (1, 0)
 
     # Before the window and its grace for late events have passed, the idle offer stays open.

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import dramatiq
 import pytest
 from engage.activity.v1 import activity_pb2 as a
 from engage.activity.v1 import activity_service_pb2 as pb
@@ -405,3 +406,24 @@ def test_a_cart_abandoned_while_the_recovery_campaign_is_paused_is_recovered_aft
     assert work({"campaign"}, delivered, seconds=60)
     assert inbox(sql, cid, user_id) == ["Come back"]
 
+
+
+def test_only_cart_and_purchase_events_are_enqueued_for_campaigns():
+    """The campaign subscriber of activity.recorded declares what it accepts: plays and visits are
+    never put on its queue (no broker traffic for events it would ignore)."""
+    import time
+
+    from services.common import events
+
+    broker = dramatiq.get_broker()
+    if not hasattr(broker, "get_queue_message_counts"):
+        pytest.skip("queue counts need the RabbitMQ broker")
+    broker.declare_queue("campaign_events")
+    broker.flush("campaign_events")
+    for kind in ("ROULETTE_PLAY", "VISIT", "CART_UPDATED", "PURCHASE"):
+        events.publish("activity.recorded", {"event_id": str(uuid.uuid4()), "user_id": "u-filter", "event_type": kind},
+                       key=str(uuid.uuid4()))
+    time.sleep(0.3)
+    ready = broker.get_queue_message_counts("campaign_events")[0]
+    broker.flush("campaign_events")
+    assert ready == 2

@@ -163,7 +163,7 @@ class CampaignLog(_message.Message):
     def __init__(self, campaign_id: _Optional[int] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[CampaignLog.Status, str]] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., redeemed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meta_json: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class CampaignStats(_message.Message):
-    __slots__ = ("campaign_id", "targeted", "held_out", "suppressed", "pending", "delivered", "failed", "opened", "redeemed", "control_converted", "treated_conversion_rate", "control_conversion_rate", "lift", "lift_p_value", "offers", "canceled")
+    __slots__ = ("campaign_id", "targeted", "held_out", "suppressed", "pending", "delivered", "failed", "opened", "redeemed", "control_converted", "treated_conversion_rate", "control_conversion_rate", "lift", "lift_p_value", "offers", "canceled", "assigned", "assigned_converted", "intent_to_treat_conversion_rate", "intent_to_treat_lift", "intent_to_treat_p_value")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     TARGETED_FIELD_NUMBER: _ClassVar[int]
     HELD_OUT_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +180,11 @@ class CampaignStats(_message.Message):
     LIFT_P_VALUE_FIELD_NUMBER: _ClassVar[int]
     OFFERS_FIELD_NUMBER: _ClassVar[int]
     CANCELED_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_CONVERTED_FIELD_NUMBER: _ClassVar[int]
+    INTENT_TO_TREAT_CONVERSION_RATE_FIELD_NUMBER: _ClassVar[int]
+    INTENT_TO_TREAT_LIFT_FIELD_NUMBER: _ClassVar[int]
+    INTENT_TO_TREAT_P_VALUE_FIELD_NUMBER: _ClassVar[int]
     campaign_id: int
     targeted: int
     held_out: int
@@ -196,7 +201,12 @@ class CampaignStats(_message.Message):
     lift_p_value: float
     offers: _containers.RepeatedCompositeFieldContainer[OfferStats]
     canceled: int
-    def __init__(self, campaign_id: _Optional[int] = ..., targeted: _Optional[int] = ..., held_out: _Optional[int] = ..., suppressed: _Optional[int] = ..., pending: _Optional[int] = ..., delivered: _Optional[int] = ..., failed: _Optional[int] = ..., opened: _Optional[int] = ..., redeemed: _Optional[int] = ..., control_converted: _Optional[int] = ..., treated_conversion_rate: _Optional[float] = ..., control_conversion_rate: _Optional[float] = ..., lift: _Optional[float] = ..., lift_p_value: _Optional[float] = ..., offers: _Optional[_Iterable[_Union[OfferStats, _Mapping]]] = ..., canceled: _Optional[int] = ...) -> None: ...
+    assigned: int
+    assigned_converted: int
+    intent_to_treat_conversion_rate: float
+    intent_to_treat_lift: float
+    intent_to_treat_p_value: float
+    def __init__(self, campaign_id: _Optional[int] = ..., targeted: _Optional[int] = ..., held_out: _Optional[int] = ..., suppressed: _Optional[int] = ..., pending: _Optional[int] = ..., delivered: _Optional[int] = ..., failed: _Optional[int] = ..., opened: _Optional[int] = ..., redeemed: _Optional[int] = ..., control_converted: _Optional[int] = ..., treated_conversion_rate: _Optional[float] = ..., control_conversion_rate: _Optional[float] = ..., lift: _Optional[float] = ..., lift_p_value: _Optional[float] = ..., offers: _Optional[_Iterable[_Union[OfferStats, _Mapping]]] = ..., canceled: _Optional[int] = ..., assigned: _Optional[int] = ..., assigned_converted: _Optional[int] = ..., intent_to_treat_conversion_rate: _Optional[float] = ..., intent_to_treat_lift: _Optional[float] = ..., intent_to_treat_p_value: _Optional[float] = ...) -> None: ...
 
 class OfferStats(_message.Message):
     __slots__ = ("arm", "delivered", "redeemed")
