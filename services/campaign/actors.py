@@ -77,10 +77,9 @@ def on_segment_changed(payload: dict) -> None:
 @events.subscriber("activity.recorded", actor_name="campaign.on_activity_recorded", queue_name=EVENTS_QUEUE, max_retries=10,
                    accepts=lambda payload: payload.get("event_type") in triggers.CART_EVENTS)
 def on_activity_recorded(payload: dict) -> None:
-    """Cart events keep the user's cart; a purchase ends it and converts recent deliveries. Other
-    event types cost nothing."""
-    if payload.get("event_type") in triggers.CART_EVENTS:
-        triggers.on_activity(payload)
+    """Cart events keep the user's cart; a purchase ends it and converts recent deliveries (other
+    event types are never enqueued for it, and on_activity ignores them anyway)."""
+    triggers.on_activity(payload)
 
 
 @dramatiq.actor(actor_name="campaign.detect_abandoned_carts", queue_name=QUEUE, max_retries=3, time_limit=10 * 60_000)

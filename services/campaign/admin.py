@@ -351,7 +351,7 @@ def list_campaigns(filters: dict, size: int, token: str) -> tuple[list[sa.Row], 
 def _id_key(after: list | None) -> list | None:
     """A page token's id key, which must fit a bigint (tokens can be forged)."""
     if after and not 0 < after[0] < 2**63:
-        raise domain.bad_page_token()
+        raise pagination.invalid_token()
     return after
 
 
@@ -464,7 +464,7 @@ def list_logs(campaign_id: int, status: str | None, user_id: str | None, size: i
         raise InvalidArgument.fields([FieldViolation("user_id", "must not contain control characters")])
     after = pagination.decode(token, scope, shape=(str,))
     if after and domain.has_control(after[0]):
-        raise domain.bad_page_token()
+        raise pagination.invalid_token()
     limit = min(size or pagination.DEFAULT_PAGE_SIZE, MAX_LOG_PAGE)
     where = ["campaign_id = :id"] + (["status = :status"] if status else []) + (["user_id = :user_id"] if user_id else [])
     where += ["user_id > :after"] if after else []

@@ -3,8 +3,8 @@ them exactly once.
 
 A targeted user gets one `campaign_logs` row (the primary key is the exactly-once guard), PENDING or
 HELD_OUT (the control group). A SCHEDULED campaign snapshots its whole segment at launch, numbered
-into batches, one worker message each; entry and event triggers call `target` for their users and
-then `deliver`. `deliver` claims a batch's PENDING logs and, in one transaction with set-based
+into batches, one worker message each; entry and event triggers (services/campaign/triggers.py)
+write their users' logs and hand them to `deliver`. `deliver` claims a batch's PENDING logs and, in one transaction with set-based
 statements, applies the e-mail address check and the daily frequency cap, grants the rewards (keys
 `campaign:<id>:<user>`, so a retry after a rollback grants nothing twice), writes the in-app messages
 or the pending e-mail/webhook sends, and settles the logs. Channel sends happen after the commit
@@ -64,28 +64,7 @@ def quiet_until(campaign, now: datetime) -> datetime | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Targeting.
-
-
-def target(conn: Connection, campaign, user_ids: list[str], now: datetime, meta: dict | None = None) -> list[str]:
-    """Targets `user_ids` (entry and event triggers) in the caller's transaction: a HELD_OUT log for
-    the control group, a PENDING one (batch NULL) for the others, nothing for users the campaign
-    already targeted. Returns the newly pending users, to pass to `deliver` after the commit."""
-    if not user_ids:
-        return []
-    rows = conn.execute(
-        sa.text(
-            f"""
-INSERT INTO campaign.campaign_logs (campaign_id, user_id, status, created_at, processed_at, meta_json)
-SELECT :cid, u, CASE WHEN held THEN 'HELD_OUT' ELSE 'PENDING' END, :now, CASE WHEN held THEN :now END, CAST(:meta AS jsonb)
-FROM (SELECT u, {_CONTROL.format(user="u")} < :pct AS held FROM (SELECT DISTINCT u FROM unnest(CAST(:users AS text[])) u) d) x
-ORDER BY u
-ON CONFLICT DO NOTHING RETURNING user_id, status
-"""
-        ).bindparams(sa.bindparam("meta", type_=sa.JSON)),
-        {"cid": campaign.id, "users": list(user_ids), "now": now, "pct": campaign.control_group_percent, "meta": meta or {}},
-    ).all()
-    return sorted(r.user_id for r in rows if r.status == "PENDING")
+# Targeting (SCHEDULED campaigns; entry and event triggers target in services/campaign/triggers.py).
 
 
 def launch(campaign_id: int, *, batch_size: int | None = None, now: datetime | None = None) -> int:
@@ -460,11 +439,8 @@ def prune_daily_sends(now: datetime | None = None) -> int:
 def _uncount(conn: Connection, user_ids: list[str], now: datetime) -> None:
     """Gives back today's cap slot of users who, in the end, got no message."""
     if user_ids and settings().campaign_frequency_cap > 0:
-        conn.execute(
-            sa.text("UPDATE campaign.daily_sends SET sent = greatest(sent - 1, 0) WHERE day = :day "
-                    "AND user_id = ANY(CAST(:users AS text[]))"),
-            {"day": cap_day(now), "users": sorted(user_ids)},
-        )
+        today = "(SELECT u AS user_id, CAST(:day AS date) AS cap_day FROM unnest(CAST(:users AS text[])) u) r"
+        conn.execute(sa.text(_GIVE_BACK.format(source=today)), {"day": cap_day(now), "users": sorted(user_ids)})
 
 
 # ---------------------------------------------------------------------------------------------

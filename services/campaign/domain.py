@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from services.common.errors import FieldViolation, InvalidArgument
+from services.common.errors import FieldViolation
 
 # ---------------------------------------------------------------------------------------------
 # The status machine: (from, action) -> to. The scheduler's own moves are "start" and "complete".
@@ -204,15 +204,6 @@ _CONTROL_IN_TEMPLATE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def has_control(text: str | None, *, template: bool = False) -> bool:
     return bool(text) and bool((_CONTROL_IN_TEMPLATE if template else _CONTROL).search(text))
-
-
-def bad_page_token() -> InvalidArgument:
-    """What a page token that decodes but does not hold a usable key gets (the token key is not a
-    secret, so a token can be forged: its values are parsed before they reach SQL)."""
-    return InvalidArgument(
-        "INVALID_PAGE_TOKEN", "page_token was not issued for this request",
-        violations=[FieldViolation("page_token", "was not issued for this request")],
-    )
 
 
 # ---------------------------------------------------------------------------------------------

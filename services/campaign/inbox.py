@@ -54,9 +54,9 @@ def _key(after: list | None) -> list | None:
         at = datetime.fromisoformat(after[0])
         message_id = uuid.UUID(after[1])
     except ValueError:
-        raise domain.bad_page_token() from None
+        raise pagination.invalid_token() from None
     if at.tzinfo is None:
-        raise domain.bad_page_token()
+        raise pagination.invalid_token()
     return [at, str(message_id)]
 
 

@@ -62,8 +62,14 @@ def decode(token: str, scope: Any, shape: tuple[type, ...]) -> list[Any] | None:
             raise ValueError("bad key")
         return after
     except (ValueError, KeyError, TypeError):
-        raise InvalidArgument(
-            "INVALID_PAGE_TOKEN",
-            "page_token was not issued for this request",
-            violations=[FieldViolation("page_token", "was not issued for this request")],
-        ) from None
+        raise invalid_token() from None
+
+
+def invalid_token() -> InvalidArgument:
+    """The refusal of a page token that was not issued for the request, or whose key a caller
+    cannot use (the token key is not a secret, so callers parse the values before SQL sees them)."""
+    return InvalidArgument(
+        "INVALID_PAGE_TOKEN",
+        "page_token was not issued for this request",
+        violations=[FieldViolation("page_token", "was not issued for this request")],
+    )

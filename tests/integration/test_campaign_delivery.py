@@ -10,8 +10,6 @@ import dramatiq
 
 from campaign_delivery_support import drain, make_campaign, seed_segment, statuses, work
 from services.campaign import actors, delivery, domain
-from services.common.db import transaction as db_transaction
-from sqlalchemy import text as sa_text
 
 
 def _flush():
@@ -99,24 +97,24 @@ def test_the_control_group_is_a_stable_hash_share_and_gets_nothing(sql, ledger_m
                    "AND (processed_at IS NULL OR batch IS NOT NULL)", c=cid) == [(0,)]
 
 
-def test_target_holds_out_the_control_group_and_targets_each_user_once(sql):
-    from services.campaign import repository
-    from services.common import db
+def test_entry_targeting_holds_out_the_control_group_and_targets_each_user_once(sql):
+    from services.campaign import triggers
 
-    users = [f"t-{i}-{cid_suffix}" for i, cid_suffix in enumerate(["a"] * 300)]
-    cid = make_campaign(sql, None, trigger="SEGMENT_ENTRY", control_group_percent=30)
+    _flush()
+    segment, users = seed_segment(sql, 300)
+    cid = make_campaign(sql, segment, trigger="SEGMENT_ENTRY", control_group_percent=30)
     now = datetime.now(UTC)
-    with db.transaction() as conn:
-        c = repository.get(conn, cid)
-        pending = delivery.target(conn, c, users + users[:5], now, meta={"source": "test"})
-        again = delivery.target(conn, c, users, now)
-    assert again == []
+    for u in users + users[:5]:  # five users enter twice
+        triggers.on_segment_changed({"user_id": u, "to_segment": segment, "changed_at": now.isoformat()}, now=now)
+    _flush()  # the delivery messages the entries enqueued: delivered below by hand
+    pending = [r[0] for r in sql("SELECT user_id FROM campaign.campaign_logs WHERE campaign_id = %(c)s AND status = 'PENDING' "
+                                 "ORDER BY user_id", c=cid)]
     assert pending == sorted(u for u in users if domain.control_bucket(cid, u) >= 30)
     assert statuses(sql, cid) == {"PENDING": len(pending), "HELD_OUT": 300 - len(pending)}
     out = delivery.deliver(cid, user_ids=pending[:10])
     assert out.claimed == 10 and out.statuses == {"DELIVERED": 10}
-    assert sql("SELECT count(*) FROM campaign.campaign_logs WHERE campaign_id = %(c)s AND batch IS NULL AND meta_json->>'source' = 'test'",
-               c=cid) == [(300,)]
+    assert sql("SELECT count(*) FROM campaign.campaign_logs WHERE campaign_id = %(c)s AND batch IS NULL "
+               "AND meta_json->>'trigger' = 'SEGMENT_ENTRY'", c=cid) == [(300,)]
 
 
 def test_the_frequency_cap_suppresses_users_at_it_and_is_never_exceeded(sql, monkeypatch, ledger_matches_wallets):
@@ -471,9 +469,9 @@ def test_a_user_whose_offer_choice_no_longer_fits_fails_alone_and_the_sweep_goes
     segment, users = seed_segment(sql, 5)
     cid = make_campaign(sql, segment, reward_type="OFFER", reward_value=offers, trigger="SEGMENT_ENTRY")
     now = datetime.now(UTC)
-    with db_transaction() as conn:
-        c = conn.execute(sa_text("SELECT * FROM campaign.campaigns WHERE id = :id"), {"id": cid}).one()
-        delivery.target(conn, c, users, now - timedelta(minutes=5))
+    # Entry users targeted five minutes ago whose delivery message never came (the sweep's case).
+    sql("INSERT INTO campaign.campaign_logs (campaign_id, user_id, status, created_at) "
+        "SELECT %(c)s, u, 'PENDING', %(at)s FROM unnest(%(u)s::text[]) u", c=cid, u=users, at=now - timedelta(minutes=5))
     # A choice recorded among other offers under this user's request id (as before an edit of the offers).
     selection.select(users[0], {"campaign": str(cid)}, ["old_a", "old_b"], request_id=delivery.grant_key(cid, users[0]))
     delivery.run_due(now)  # the sweep delivers pending entry users itself, and must not stop at the bad one
