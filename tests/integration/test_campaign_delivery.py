@@ -479,3 +479,33 @@ def test_a_user_whose_offer_choice_no_longer_fits_fails_alone_and_the_sweep_goes
     assert sql("SELECT reason FROM campaign.campaign_logs WHERE campaign_id = %(c)s AND user_id = %(u)s", c=cid, u=users[0]) == [
         ("REWARD_ERROR",)]
     assert sql("SELECT count(*) FROM reward.ledger WHERE idempotency_key = %(k)s", k=delivery.grant_key(cid, users[0])) == [(0,)]
+
+
+def test_the_same_batch_delivered_by_many_workers_at_once_grants_each_user_once(sql, ledger_matches_wallets):
+    """Redelivered messages can run side by side: 8 threads on the same batches of a token, a
+    points and a coupon campaign give each user one reward, one message and one log."""
+    import threading
+
+    segment, users = seed_segment(sql, 200)
+    template = sql("INSERT INTO coupon.coupons (code, type, value, token_type, created_at, created_by, updated_at, updated_by) "
+                   "VALUES (%(c)s, 'FIXED', 5, 'CC_COIN', now(), 't', now(), 't') RETURNING id", c=f"T-{segment}")[0][0]
+    campaigns = [make_campaign(sql, segment),
+                 make_campaign(sql, segment, reward_type="POINTS", reward_value={"points": 15}),
+                 make_campaign(sql, segment, reward_type="COUPON", reward_value={"coupon_id": str(template)})]
+    for cid in campaigns:
+        delivery.launch(cid, batch_size=50)
+    threads = [threading.Thread(target=delivery.deliver, args=(cid,), kwargs={"batch": b})
+               for cid in campaigns for (b,) in _sql_batches(cid) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for cid in campaigns:
+        assert statuses(sql, cid) == {"DELIVERED": 200}
+        assert sql("SELECT count(*), count(DISTINCT user_id) FROM campaign.inbox_messages WHERE campaign_id = %(c)s", c=cid) == [(200, 200)]
+    tokens, points, coupon = campaigns
+    assert sql("SELECT count(*), count(DISTINCT user_id) FROM reward.ledger WHERE idempotency_key LIKE %(k)s",
+               k=f"campaign:{tokens}:%") == [(200, 200)]
+    assert sql("SELECT count(*), count(DISTINCT user_id), sum(points) FROM loyalty.lots WHERE idempotency_key LIKE %(k)s",
+               k=f"campaign:{points}:%") == [(200, 200, 3000)]
+    assert sql("SELECT count(*), count(DISTINCT assigned_user_id) FROM coupon.coupons WHERE template_id = %(t)s", t=template) == [(200, 200)]
